@@ -15,6 +15,12 @@ export interface MoeArch {
   sharedExpertIntermediateSize: number; // FFN width of one shared expert (0 if none)
 }
 
+/** Layers that attend only to the last `windowTokens` tokens (Mistral-style sliding window, Gemma 3 local layers). */
+export interface SlidingWindowArch {
+  windowTokens: number;
+  numLayers: number; // how many of the model's layers use the window; the rest attend to the whole context
+}
+
 /** A model architecture: the Hugging Face config.json fields that matter, normalized. */
 export interface ModelArch {
   name: string; // short name, e.g. 'llama-3.1-8b'
@@ -31,6 +37,7 @@ export interface ModelArch {
   tieWordEmbeddings: boolean;
   torchDtype: Dtype; // default weight precision
   moe?: MoeArch;
+  slidingWindow?: SlidingWindowArch; // absent = every layer attends to the whole context
 }
 
 export interface PeakTflops {
@@ -59,6 +66,8 @@ export interface HardwareSpec {
   processNodeNm?: number;
   foundry?: string;
   releaseYear?: number;
+  transistorsBillion?: number; // transistor count of the main die, 1e9
+  // Aggregate bidirectional GB/s per GPU as NVIDIA datasheets state them (PCIe 4.0 x16 = 64, NVLink 4 = 900).
   interconnect: { nvlinkGBps?: number; pcieGBps: number };
   sources: Record<string, string>; // field name -> citation
 }
