@@ -1,14 +1,255 @@
 // N-API surface only: converts arguments and calls the plain C++ core in native/core.
 #include <napi.h>
+
+#include <string>
+#include <vector>
+
+#include "collectives.h"
+#include "kernel.h"
 #include "version.h"
 
-static Napi::Value KernelVersion(const Napi::CallbackInfo& info) {
+namespace {
+
+using servesim::Slot;
+
+double num(const Napi::Object& o, const char* key, double fallback) {
+  const Napi::Value v = o.Get(key);
+  return v.IsNumber() ? v.As<Napi::Number>().DoubleValue() : fallback;
+}
+
+// A Float64Array property, copied into a vector (construction time only).
+std::vector<double> f64(const Napi::Object& o, const char* key) {
+  const Napi::Value v = o.Get(key);
+  if (!v.IsTypedArray() || v.As<Napi::TypedArray>().TypedArrayType() != napi_float64_array) {
+    NAPI_THROW(Napi::TypeError::New(o.Env(), std::string("expected Float64Array '") + key + "'"), {});
+  }
+  const Napi::Float64Array a = v.As<Napi::Float64Array>();
+  return std::vector<double>(a.Data(), a.Data() + a.ElementLength());
+}
+
+// {keys: Float64Array, timeUs | timeNs: Float64Array} -> Table1D with integer-ns values.
+servesim::Table1D table(const Napi::Object& o) {
+  const std::vector<double> keys = f64(o, "keys");
+  std::vector<double> ns;
+  if (o.Has("timeUs")) {
+    for (double us : f64(o, "timeUs")) ns.push_back(static_cast<double>(servesim::microsToNs(us)));
+  } else {
+    ns = f64(o, "timeNs");
+  }
+  if (ns.size() != keys.size()) NAPI_THROW(Napi::RangeError::New(o.Env(), "keys and times differ in length"), {});
+  return servesim::Table1D(keys.data(), ns.data(), keys.size());
+}
+
+std::vector<servesim::Table1D> tables(const Napi::Value& v) {
+  std::vector<servesim::Table1D> out;
+  if (!v.IsArray()) return out;
+  const Napi::Array a = v.As<Napi::Array>();
+  for (uint32_t i = 0; i < a.Length(); ++i) out.push_back(table(a.Get(i).As<Napi::Object>()));
+  return out;
+}
+
+servesim::KernelConfig kernelConfig(const Napi::Object& c) {
+  servesim::KernelConfig k;
+  const Napi::Object m = c.Get("model").As<Napi::Object>();
+  k.model.hiddenSize = static_cast<int>(num(m, "hiddenSize", 0));
+  k.model.numLayers = static_cast<int>(num(m, "numLayers", 0));
+  k.model.numHeads = static_cast<int>(num(m, "numHeads", 0));
+  k.model.numKvHeads = static_cast<int>(num(m, "numKvHeads", 0));
+  k.model.headDim = static_cast<int>(num(m, "headDim", 0));
+  k.model.intermediateSize = static_cast<int>(num(m, "intermediateSize", 0));
+  k.model.vocabSize = static_cast<int>(num(m, "vocabSize", 0));
+  k.model.qkNorm = m.Get("qkNorm").ToBoolean().Value();
+  k.model.numExperts = static_cast<int>(num(m, "numExperts", 0));
+  k.model.expertsPerToken = static_cast<int>(num(m, "expertsPerToken", 0));
+  k.model.expertIntermediateSize = static_cast<int>(num(m, "expertIntermediateSize", 0));
+  k.model.numSharedExperts = static_cast<int>(num(m, "numSharedExperts", 0));
+  k.model.sharedExpertIntermediateSize = static_cast<int>(num(m, "sharedExpertIntermediateSize", 0));
+  const Napi::Object p = c.Get("precision").As<Napi::Object>();
+  k.precision.weightBytes = num(p, "weightBytes", 2);
+  k.precision.kvBytes = num(p, "kvBytes", 2);
+  k.precision.activationBytes = num(p, "activationBytes", 2);
+  k.ioBytesPerElement = num(c, "ioBytesPerElement", k.precision.weightBytes);
+  const Napi::Object d = c.Get("device").As<Napi::Object>();
+  k.device.peakFlopsPerNs = num(d, "peakFlopsPerNs", 0);
+  k.device.memBytesPerNs = num(d, "memBytesPerNs", 0);
+  k.device.computeEfficiency = num(d, "computeEfficiency", k.device.computeEfficiency);
+  k.device.memoryEfficiency = num(d, "memoryEfficiency", k.device.memoryEfficiency);
+  k.device.launchOverheadNs = num(d, "launchOverheadNs", k.device.launchOverheadNs);
+  k.tp = static_cast<int>(num(c, "tp", 1));
+  k.ep = static_cast<int>(num(c, "ep", 1));
+  if (c.Get("network").IsObject()) {
+    const Napi::Object n = c.Get("network").As<Napi::Object>();
+    k.hasNetwork = true;
+    k.network = servesim::networkFromConfig(num(n, "linkBandwidthGBps", 0), num(n, "linkLatencyNs", 0),
+                                            num(n, "npuMemBandwidthGBps", 0));
+  }
+  if (c.Get("hostMemory").IsObject()) {
+    const Napi::Object h = c.Get("hostMemory").As<Napi::Object>();
+    k.hostMemory = {true, num(h, "bandwidthGBps", 0), num(h, "latencyNs", 0)};
+  }
+  return k;
+}
+
+class KernelWrap : public Napi::ObjectWrap<KernelWrap> {
+ public:
+  static Napi::Function Define(Napi::Env env) {
+    return DefineClass(env, "Kernel",
+                       {InstanceMethod("iterate", &KernelWrap::Iterate), InstanceMethod("totals", &KernelWrap::Totals),
+                        InstanceMethod("sources", &KernelWrap::Sources)});
+  }
+
+  explicit KernelWrap(const Napi::CallbackInfo& info) : Napi::ObjectWrap<KernelWrap>(info) {
+    Napi::Env env = info.Env();
+    if (!info[0].IsObject()) NAPI_THROW_VOID(Napi::TypeError::New(env, "Kernel(config) expects an object"));
+    const Napi::Object c = info[0].As<Napi::Object>();
+    kernel_ = std::make_unique<servesim::Kernel>(kernelConfig(c));
+    if (env.IsExceptionPending()) return;
+    if (c.Get("tables").IsArray()) {
+      const Napi::Array a = c.Get("tables").As<Napi::Array>();
+      for (uint32_t i = 0; i < a.Length(); ++i) {
+        const Napi::Object t = a.Get(i).As<Napi::Object>();
+        kernel_->setTable(static_cast<Slot>(static_cast<int>(num(t, "slot", -1))), table(t));
+      }
+    }
+    if (c.Get("missing").IsArray()) {
+      const Napi::Array a = c.Get("missing").As<Napi::Array>();
+      for (uint32_t i = 0; i < a.Length(); ++i) {
+        kernel_->setMissing(static_cast<Slot>(a.Get(i).As<Napi::Number>().Int32Value()));
+      }
+    }
+    if (c.Get("attention").IsObject()) {
+      const Napi::Object a = c.Get("attention").As<Napi::Object>();
+      const auto pc = f64(a, "prefillChunk"), kp = f64(a, "kvPrefill"), nd = f64(a, "nDecode"), kv = f64(a, "kvDecode");
+      std::vector<double> ns;
+      for (double us : f64(a, "timeUs")) ns.push_back(static_cast<double>(servesim::microsToNs(us)));
+      if (env.IsExceptionPending()) return;
+      kernel_->setAttention(servesim::AttentionTable(pc.data(), kp.data(), nd.data(), kv.data(), ns.data(), ns.size()));
+    }
+    if (c.Get("moe").IsObject()) {
+      const Napi::Object a = c.Get("moe").As<Napi::Object>();
+      const auto tokens = f64(a, "tokens"), activated = f64(a, "activatedExperts");
+      std::vector<double> ns;
+      for (double us : f64(a, "timeUs")) ns.push_back(static_cast<double>(servesim::microsToNs(us)));
+      if (env.IsExceptionPending()) return;
+      kernel_->setMoe(servesim::MoeTable(tokens.data(), activated.data(), ns.data(), ns.size()));
+    }
+    if (c.Get("skew").IsObject()) {
+      const Napi::Object s = c.Get("skew").As<Napi::Object>();
+      servesim::SkewBins bins{f64(s, "nBins"), f64(s, "skewRateBins"), f64(s, "kvBigBins"), f64(s, "kpBins")};
+      servesim::SkewFit fit(bins, num(s, "alphaDefault", 0), s.Get("hasTpEntry").ToBoolean().Value());
+      if (s.Get("buckets").IsObject()) {
+        const Napi::Object b = s.Get("buckets").As<Napi::Object>();
+        const auto pc = f64(b, "pc"), n = f64(b, "n"), sr = f64(b, "sr"), kvb = f64(b, "kvb"), kp = f64(b, "kp");
+        const auto alpha = f64(b, "alpha");
+        for (std::size_t i = 0; i < alpha.size(); ++i) {
+          fit.addBucket(static_cast<int64_t>(pc[i]), static_cast<int>(n[i]), static_cast<int>(sr[i]),
+                        static_cast<int>(kvb[i]), static_cast<int>(kp[i]), alpha[i]);
+        }
+      }
+      if (env.IsExceptionPending()) return;
+      kernel_->setSkew(std::move(fit));
+    }
+    if (c.Get("v021").IsObject()) {
+      const Napi::Object v = c.Get("v021").As<Napi::Object>();
+      servesim::V021Tables t;
+      t.prologue = tables(v.Get("prologue"));
+      t.block = tables(v.Get("block"));
+      t.head = tables(v.Get("head"));
+      t.ropePrefill = table(v.Get("ropePrefill").As<Napi::Object>());
+      t.ropeDecode = table(v.Get("ropeDecode").As<Napi::Object>());
+      t.attnPrefill = table(v.Get("attnPrefill").As<Napi::Object>());
+      t.attnDecode = table(v.Get("attnDecode").As<Napi::Object>());
+      if (env.IsExceptionPending()) return;
+      kernel_->setV021(std::move(t));
+    }
+    // The typed arrays are bound once: iterate(n) reads and writes them in place (keep them alive here).
+    const Napi::Object b = c.Get("buffers").As<Napi::Object>();
+    newTokensRef_ = Napi::Persistent(b.Get("newTokens").As<Napi::Int32Array>());
+    computedBeforeRef_ = Napi::Persistent(b.Get("computedBefore").As<Napi::Int32Array>());
+    countersRef_ = Napi::Persistent(b.Get("counters").As<Napi::Float64Array>());
+    breakdownRef_ = Napi::Persistent(b.Get("breakdown").As<Napi::Float64Array>());
+    newTokens_ = newTokensRef_.Value().Data();
+    computedBefore_ = computedBeforeRef_.Value().Data();
+    capacity_ = std::min(newTokensRef_.Value().ElementLength(), computedBeforeRef_.Value().ElementLength());
+    if (countersRef_.Value().ElementLength() < servesim::kCounterCount ||
+        breakdownRef_.Value().ElementLength() < servesim::kBreakdownSize) {
+      NAPI_THROW_VOID(Napi::RangeError::New(env, "counters or breakdown array too short"));
+    }
+    counters_ = countersRef_.Value().Data();
+    breakdown_ = breakdownRef_.Value().Data();
+  }
+
+ private:
+  Napi::Value Iterate(const Napi::CallbackInfo& info) {
+    const int64_t n = info[0].As<Napi::Number>().Int64Value();
+    if (n < 0 || static_cast<std::size_t>(n) > capacity_) {
+      NAPI_THROW(Napi::RangeError::New(info.Env(), "iterate(n): n is outside 0.." + std::to_string(capacity_)), {});
+    }
+    const int64_t ns = kernel_->iterate(newTokens_, computedBefore_, static_cast<int>(n), counters_, breakdown_);
+    return Napi::Number::New(info.Env(), static_cast<double>(ns));
+  }
+
+  Napi::Value Totals(const Napi::CallbackInfo& info) {
+    const servesim::KernelTotals& t = kernel_->totals();
+    Napi::Object o = Napi::Object::New(info.Env());
+    o.Set("calls", t.calls);
+    o.Set("lookups", t.lookups);
+    o.Set("extrapolated", t.extrapolated);
+    o.Set("roofline", t.roofline);
+    return o;
+  }
+
+  // Per slot: 0 absent, 1 table, 2 roofline, 3 missing layer.
+  Napi::Value Sources(const Napi::CallbackInfo& info) {
+    Napi::Array a = Napi::Array::New(info.Env(), servesim::kSlotCount);
+    for (int s = 0; s < servesim::kSlotCount; ++s) a.Set(s, static_cast<int>(kernel_->source(static_cast<Slot>(s))));
+    return a;
+  }
+
+  std::unique_ptr<servesim::Kernel> kernel_;
+  Napi::Reference<Napi::Int32Array> newTokensRef_, computedBeforeRef_;
+  Napi::Reference<Napi::Float64Array> countersRef_, breakdownRef_;
+  const int32_t* newTokens_ = nullptr;
+  const int32_t* computedBefore_ = nullptr;
+  double* counters_ = nullptr;
+  double* breakdown_ = nullptr;
+  std::size_t capacity_ = 0;
+};
+
+Napi::Value KernelVersion(const Napi::CallbackInfo& info) {
   return Napi::Number::New(info.Env(), servesim::kKernelVersion);
 }
 
-static Napi::Object Init(Napi::Env env, Napi::Object exports) {
+// collectiveNs(kind, bytes, p, linkBandwidthGBps, linkLatencyNs, npuMemBandwidthGBps) -> ns (float).
+Napi::Value CollectiveNs(const Napi::CallbackInfo& info) {
+  const std::string kind = info[0].As<Napi::String>().Utf8Value();
+  const double bytes = info[1].As<Napi::Number>().DoubleValue();
+  const int p = info[2].As<Napi::Number>().Int32Value();
+  const servesim::Network net = servesim::networkFromConfig(
+      info[3].As<Napi::Number>().DoubleValue(), info[4].As<Napi::Number>().DoubleValue(),
+      info[5].As<Napi::Number>().DoubleValue());
+  double ns;
+  if (kind == "allReduce") ns = servesim::allReduceNs(bytes, p, net);
+  else if (kind == "allGather") ns = servesim::allGatherNs(bytes, p, net);
+  else if (kind == "reduceScatter") ns = servesim::reduceScatterNs(bytes, p, net);
+  else if (kind == "allToAll") ns = servesim::allToAllNs(bytes, p, net);
+  else if (kind == "pointToPoint") ns = servesim::pointToPointNs(bytes, net);
+  else NAPI_THROW(Napi::TypeError::New(info.Env(), "unknown collective '" + kind + "'"), {});
+  return Napi::Number::New(info.Env(), ns);
+}
+
+Napi::Object Init(Napi::Env env, Napi::Object exports) {
   exports.Set("kernelVersion", Napi::Function::New(env, KernelVersion));
+  exports.Set("collectiveNs", Napi::Function::New(env, CollectiveNs));
+  exports.Set("Kernel", KernelWrap::Define(env));
+  Napi::Object layout = Napi::Object::New(env);
+  layout.Set("counters", static_cast<int>(servesim::kCounterCount));
+  layout.Set("breakdown", static_cast<int>(servesim::kBreakdownSize));
+  layout.Set("slots", static_cast<int>(servesim::kSlotCount));
+  exports.Set("layout", layout);
   return exports;
 }
+
+}  // namespace
 
 NODE_API_MODULE(servesim, Init)

@@ -1,2 +1,89 @@
 // Public library API. Nothing else is public.
 export { loadAddon } from './cost/native.js';
+// Cost kernel: one native call per scheduled batch (src/cost/, native/).
+export { CostModel, COUNTER } from './cost/costModel.js';
+export type { CostModelOptions, IterationBreakdown, RooflineTuning } from './cost/costModel.js';
+export { loadPerfBundle } from './cost/perfBundle.js';
+export type { PerfBundle } from './cost/perfBundle.js';
+// Scenario: model, hardware and cluster catalogs and their arithmetic (src/scenario/).
+export type { Dtype, ModelArch, MoeArch, SlidingWindowArch, HardwareSpec, PeakTflops } from './scenario/types.js';
+export { listModels, parseModelConfig, resolveModel } from './scenario/model.js';
+export { flopsPerToken, kvBytesForTokens, kvBytesPerToken, kvBytesPerTokenPerLayer, paramCount, weightBytes, weightBytesPerRank } from './scenario/modelMath.js';
+export type { KvDtype, ParamCount } from './scenario/modelMath.js';
+export { findHardware, isCompleteHardwareSpec, listHardware, loadSeedInfraGpus, parseHardwareSpec, resolveHardware, seedGpusFromJson } from './scenario/hardware.js';
+export type { SeedGpu, SeedHardwareSpec } from './scenario/hardware.js';
+export { loadClusterConfig, parseClusterConfig, resolveClusterModels } from './scenario/cluster.js';
+export type { ClusterConfig, ClusterInstance, ResolvedClusterConfig, ResolvedClusterInstance, Placement } from './scenario/cluster.js';
+export { SERVING_DEFAULTS, kvDtypeOf, parseServingOverrides, resolveServingOptions, weightDtypeOf } from './scenario/serving.js';
+export type { ServingOptions, KvCacheDtype } from './scenario/serving.js';
+// Workloads: readers, request streams, arrival and length generators (src/workload/); seeded random streams (src/rng.ts).
+export type { RequestSource, RequestSpec } from './workload/types.js';
+export { loadWorkload, readWorkloadFile, parseWorkloadText } from './workload/load.js';
+export type { LoadWorkloadOptions, WorkloadFormat } from './workload/load.js';
+export type { FlatRow, LoadedWorkload, SubRequestRow } from './workload/loadedWorkload.js';
+export { WorkloadFileSource } from './workload/fileSource.js';
+export { OpenLoopSource, createOpenLoopSource } from './workload/openLoop.js';
+export type { OpenLoopOptions } from './workload/openLoop.js';
+export { ClosedLoopSource, createClosedLoopSource } from './workload/closedLoop.js';
+export type { ClosedLoopOptions, ThinkTimeSpec } from './workload/closedLoop.js';
+export { createArrivalProcess } from './workload/arrivals.js';
+export type { ArrivalProcess, ArrivalSpec } from './workload/arrivals.js';
+export { createLengthSampler, datasetLengthSampler } from './workload/lengths.js';
+export type { LengthPair, LengthSampler, LengthSpec, LognormalAxis } from './workload/lengths.js';
+export { SHAREGPT_LIKE_LENGTHS, synthesizeShareGptLike } from './workload/synth.js';
+export { readShareGpt } from './workload/sharegpt.js';
+export { convertShareGpt } from './workload/convert.js';
+export type { ConvertOptions, ConvertStats } from './workload/convert.js';
+export { writeWorkloadFile } from './workload/writers.js';
+export { workloadStats } from './workload/stats.js';
+export { arrivalSpecSchema, lengthSpecSchema, thinkTimeSpecSchema } from './workload/specs.js';
+export type { WorkloadStats } from './workload/stats.js';
+export { Rng, RngStreams } from './rng.js';
+// Serving: the event-driven serving loop over instances (scheduler, KV cache, router) and its records (src/serving/).
+export { runServing } from './serving/simulation.js';
+export { planKvBlocks } from './serving/memoryPlan.js';
+export type { MemoryPlanInput } from './serving/memoryPlan.js';
+export { DEFAULT_KNOBS } from './serving/types.js';
+export type {
+  CompatMode, CostModelLike, CounterIndex, InstanceSetup, IterationRecord, RequestRecord, RouterPolicy, RunObserver, RunOptions, RunTotals,
+  ServingKnobs, TickStatus,
+} from './serving/types.js';
+// Simulation entry point and reports (src/simulate.ts, src/report/).
+export { simulate, prepareScenario, runPrepared, scenarioSchema } from './simulate.js';
+export type { InstanceInfo, KnobsInput, PreparedRun, RunStart, Scenario, SimulateHooks, SimulationReport, WorkloadSpec } from './simulate.js';
+export { LogHistogram, MetricsAccumulator, SampleBuffer, latencyStats, percentileSorted } from './report/metrics.js';
+export type { LatencyStats, RequestTimings, ServingMetrics } from './report/metrics.js';
+export { REQUESTS_CSV_HEADER, RequestsCsvWriter, formatRequestRow, parseRequestsCsv } from './report/requestsCsv.js';
+export type { RequestRow } from './report/requestsCsv.js';
+export { buildSummary, formatSummaryText, summaryJson, writeSummaryJson } from './report/summary.js';
+export type { EngineTotals, RunSummary } from './report/summary.js';
+export { HeartbeatSeries, formatHeartbeat } from './report/heartbeat.js';
+export type { Heartbeat } from './report/heartbeat.js';
+export { AtomicFileWriter, writeFileAtomic } from './report/atomicFile.js';
+// Energy and carbon over the iteration records (src/energy/).
+export { EnergyAccumulator, requestTokensProcessed } from './energy/accumulator.js';
+export type { EnergyModelConfig, EnergyResult, InstanceEnergyTotals, RequestImpact } from './energy/accumulator.js';
+export { buildEnergyModel, resolvePue } from './energy/setup.js';
+export type { EnergyInstanceInput, EnergySetup, HostChoice } from './energy/setup.js';
+export { iterationPowerW, resolveGpuPower, gpuRates } from './energy/gpuPower.js';
+export { regionGrid, staticGrid, seriesGrid, loadGridSeriesCsv } from './energy/gridIntensity.js';
+export type { GridIntensity } from './energy/gridIntensity.js';
+export { actEmbodied, embodiedRateGPerS, fixedEmbodied, resolveEmbodied, seedLegacyEmbodied, seedMtcEmbodied } from './energy/embodied.js';
+export { cpuPowerFraction, hostFromNodeSpec, hostPerGpuSlot } from './energy/hostPower.js';
+export type { NodeSpec } from './energy/hostPower.js';
+export { llmServingSimHost, parseLlmServingSimPower, threeStateGpuPower } from './energy/llmServingSimPower.js';
+export { loadSeedInfra } from './energy/seedInfra.js';
+export { energyReportBlocks } from './energy/toReport.js';
+export type { AmortisationSpec, EnergyIterationRecord, EnergyRequestRecord, Factor, GpuPowerParams, HostPowerLevels, InstanceEnergySpec } from './energy/types.js';
+// The RunReport (versioned, simulated and measured) and its writers (src/report/runReport*.ts).
+export { RUN_REPORT_SCHEMA, computeIntensity, finalizeRunReport, parseRunReport, runReportSchema, summarize } from './report/runReport.js';
+export type { RunReport, RunReportDraft, Stats } from './report/runReport.js';
+export { readRunReport, writeRunReport, writeRunReportCsv, writeRunReportJson, writeRunReportMsgpack } from './report/runReportWriters.js';
+// Measured-run importers into a RunReport (src/measured/).
+export { importVllmBench } from './measured/vllmBench.js';
+export { importLlmServingSimBench } from './measured/llmServingSimBench.js';
+export { importCodeCarbon } from './measured/codecarbon.js';
+export { importSimLlmBenchmark, readPowerTrace, readGlobalImpacts, trapezoidEnergyJ } from './measured/simLlmBenchmark.js';
+export { importLlmEnergyMeasure } from './measured/llmEnergyMeasure.js';
+export { importExoBenchmark } from './measured/exo.js';
+export { combineMeasured } from './measured/combine.js';

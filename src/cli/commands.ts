@@ -1,6 +1,13 @@
 // The list of `sim` commands, one module each.
 import type { CommandModule } from 'yargs';
+import { runCommand } from './run.js';
+import { datasetCommand } from './dataset.js';
 import { versionCommand } from './version.js';
+import { catalogCommand } from './catalog.js';
+import { perfModelCommand } from './perf-model.js';
+import { importCommand } from './import.js';
+import { impactCommand } from './impact.js';
+import { compareCommand, reportCommand } from './report.js';
 
 // eslint-disable-next-line @typescript-eslint/no-explicit-any
-export const commands: CommandModule<any, any>[] = [versionCommand];
+export const commands: CommandModule<any, any>[] = [versionCommand, datasetCommand, runCommand, catalogCommand, perfModelCommand, importCommand, impactCommand, reportCommand, compareCommand];

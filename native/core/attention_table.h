@@ -1,0 +1,45 @@
+#pragma once
+// The 4-D attention table T(prefill_chunk, kv_prefill, n_decode, kv_decode) and its lookup (README §1.5, §2.3).
+// The table is not a tensor product: it is organised as (prefill_chunk, n_decode) slices, each holding rows per
+// kv_prefill, each row a 1-D curve over kv_decode.
+#include <cstddef>
+#include <cstdint>
+#include <vector>
+
+namespace servesim {
+
+class AttentionTable {
+ public:
+  AttentionTable() = default;
+  // Column arrays of attention.csv; valuesNs already converted with microsToNs.
+  AttentionTable(const double* prefillChunk, const double* kvPrefill, const double* nDecode, const double* kvDecode,
+                 const double* valuesNs, std::size_t count);
+  bool empty() const { return slices_.empty(); }
+  // Blended value before truncation (README §2.3 "4-D attention"); `outside` is set when any axis query lies
+  // outside the grid of the slice/row it is looked up in (clamped below or extrapolated above).
+  double blend(double pc, double kp, double nd, double kv, bool& outside) const;
+  // t_mean = max(1, int(blend)).
+  int64_t lookupNs(double pc, double kp, double nd, double kv, bool& outside) const;
+
+ private:
+  struct Row {
+    std::vector<double> kvDecode;
+    std::vector<double> valuesNs;
+  };
+  struct Slice {
+    double prefillChunk;
+    double nDecode;
+    std::vector<double> kvPrefillAxis;
+    std::vector<Row> rows;  // aligned with kvPrefillAxis
+  };
+  double corner(std::size_t pcIndex, std::size_t ndIndex, double kp, double kv, bool& outside) const;
+  double rowValue(const Row& row, double kv, bool& outside) const;
+
+  std::vector<double> pcAxis_;
+  std::vector<double> ndAxis_;
+  std::vector<Slice> slices_;
+  // slice used for each (pcAxis_[i], ndAxis_[j]) corner: the exact slice, or the nearest existing one.
+  std::vector<std::size_t> cornerSlice_;
+};
+
+}  // namespace servesim

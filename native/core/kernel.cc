@@ -1,0 +1,257 @@
+#include "kernel.h"
+
+#include <algorithm>
+#include <cmath>
+
+namespace servesim {
+
+namespace {
+// Occurrences of a slot per iteration, in units of "per block" (README §2.2: prologue, L blocks, head).
+bool isBlockSlot(Slot s) { return s != kEmbedding && s != kFinalLayernorm && s != kLmHead && s != kSampler; }
+}  // namespace
+
+Kernel::Kernel(const KernelConfig& config) : config_(config) {
+  const ModelShape& m = config_.model;
+  const bool moe = m.numExperts > 0;
+  for (int s = 0; s < kSlotCount; ++s) {
+    const Slot slot = static_cast<Slot>(s);
+    bool present = true;
+    if (slot == kQkNorm) present = m.qkNorm;
+    if (slot == kMoe) present = moe;
+    if (slot == kGateUpProj || slot == kActFn || slot == kDownProj) present = !moe;
+    sources_[s] = present ? SlotSource::kRoofline : SlotSource::kAbsent;
+  }
+}
+
+void Kernel::setTable(Slot slot, Table1D table) {
+  if (sources_[slot] == SlotSource::kAbsent || table.empty()) return;
+  tables_[slot] = std::move(table);
+  sources_[slot] = SlotSource::kTable;
+}
+
+void Kernel::setMissing(Slot slot) {
+  if (sources_[slot] != SlotSource::kAbsent) sources_[slot] = SlotSource::kMissing;
+}
+
+void Kernel::setAttention(AttentionTable table) {
+  if (table.empty()) return;
+  attention_ = std::move(table);
+  sources_[kAttention] = SlotSource::kTable;
+}
+
+void Kernel::setMoe(MoeTable table) {
+  if (table.empty() || sources_[kMoe] == SlotSource::kAbsent) return;
+  moe_ = std::move(table);
+  sources_[kMoe] = SlotSource::kTable;
+}
+
+void Kernel::setV021(V021Tables tables) {
+  v021Tables_ = std::move(tables);
+  v021_ = true;
+}
+
+int64_t Kernel::lookupCounted(const Table1D& table, double key, double* counters) {
+  if (table.empty()) return 0;
+  bool outside = false;
+  const int64_t ns = table.lookupNs(key, outside);
+  counters[kLookups] += 1;
+  if (outside) counters[kExtrapolated] += 1;
+  return ns;
+}
+
+int64_t Kernel::slotNs(Slot slot, const BatchShape&, double key, double* counters) {
+  switch (sources_[slot]) {
+    case SlotSource::kTable:
+      return lookupCounted(tables_[slot], key, counters);
+    case SlotSource::kRoofline:
+      counters[kRoofline] += 1;
+      return rooflineNs(costs_[slot], config_.device);
+    case SlotSource::kMissing:
+      counters[kMissingLayers] += 1;
+      return 0;
+    default:
+      return 0;
+  }
+}
+
+int64_t Kernel::attentionNs(const BatchShape& b, double* counters, double* breakdown) {
+  // README §2.2: the attention row is emitted only if there is a prefill chunk or a decode.
+  if (b.prefillChunk == 0 && b.nDecode == 0) return 0;
+  if (sources_[kAttention] != SlotSource::kTable) {
+    const int64_t ns = slotNs(kAttention, b, 0, counters);
+    breakdown[kAttentionTMeanNs] = static_cast<double>(ns);
+    return ns;
+  }
+  const double pc = static_cast<double>(b.prefillChunk), kp = static_cast<double>(b.kvPrefill);
+  const double nd = static_cast<double>(b.nDecode);
+  bool outside = false;
+  const int64_t tMean = attention_.lookupNs(pc, kp, nd, static_cast<double>(b.kvDecodeMean), outside);
+  counters[kLookups] += 1;
+  if (outside) counters[kExtrapolated] += 1;
+  breakdown[kAttentionTMeanNs] = static_cast<double>(tMean);
+  // Skew correction (README §2.3): only for two or more decodes of unequal length.
+  if (b.nDecode <= 1 || b.kvDecodeMax == b.kvDecodeMean) return tMean;
+  double skewRate = static_cast<double>(b.kvDecodeMean - b.kvDecodeMin) / static_cast<double>(b.kvDecodeMax - b.kvDecodeMin);
+  skewRate = std::min(1.0, std::max(0.0, skewRate));
+  const double alpha = skew_.alpha(b.prefillChunk, b.nDecode, skewRate, b.kvDecodeMax, b.kvPrefill);
+  if (alpha == 0.0) return tMean;
+  bool outsideMax = false;
+  const int64_t tMax = attention_.lookupNs(pc, kp, nd, static_cast<double>(b.kvDecodeMax), outsideMax);
+  counters[kLookups] += 1;
+  if (outsideMax) counters[kExtrapolated] += 1;
+  return skewCorrectedNs(tMean, tMax, alpha);
+}
+
+// README §2.6: BALANCED routing gives the tokens and distinct experts per rank; ranks run in parallel, so one
+// rank's moe.csv time is the block's.
+int64_t Kernel::moeNs(const BatchShape& b, double* counters) {
+  if (sources_[kMoe] != SlotSource::kTable) return slotNs(kMoe, b, 0, counters);
+  const ModelShape& m = config_.model;
+  const MoeRouting r = balancedRouting(b.totalLen, m.numExperts, m.expertsPerToken, config_.ep);
+  bool outside = false;
+  const int64_t ns = moe_.lookupNs(static_cast<double>(r.tokensPerRank),
+                                   static_cast<double>(r.activatedPerRank > 1 ? r.activatedPerRank : 1), outside);
+  counters[kLookups] += 1;
+  if (outside) counters[kExtrapolated] += 1;
+  return ns;
+}
+
+void Kernel::computeBundle(const BatchShape& b, double* counters, double* breakdown) {
+  const double tokens = static_cast<double>(b.totalLen);
+  const double seqs = static_cast<double>(b.numSeqs);
+  // README §2.2: dense layers keyed on total_len, per-sequence layers (lm_head, sampler) on num_seqs.
+  for (int s = 0; s < kSlotCount; ++s) {
+    const Slot slot = static_cast<Slot>(s);
+    if (slot == kAttention) continue;
+    if (slot == kMoe) {
+      breakdown[s] = static_cast<double>(moeNs(b, counters));
+      continue;
+    }
+    const double key = (slot == kLmHead || slot == kSampler) ? seqs : tokens;
+    breakdown[s] = static_cast<double>(slotNs(slot, b, key, counters));
+  }
+  breakdown[kAttention] = static_cast<double>(attentionNs(b, counters, breakdown));
+  // One block: pre_attn [layernorm, qkv_proj, (qk_norm), rotary_emb, attention], post_attn [o_proj, layernorm],
+  // mlp [gate_up_proj, act_fn, down_proj] or [moe] (README §1.8).
+  int64_t block = 0;
+  for (int s = 0; s < kSlotCount; ++s) {
+    if (!isBlockSlot(static_cast<Slot>(s))) continue;
+    block += static_cast<int64_t>(breakdown[s]) * (s == kLayernorm ? 2 : 1);
+  }
+  breakdown[kBlockNs] = static_cast<double>(block);
+  breakdown[kComputeTotalNs] = breakdown[kEmbedding] + config_.model.numLayers * static_cast<double>(block) +
+                               breakdown[kFinalLayernorm] + breakdown[kLmHead] + breakdown[kSampler];
+}
+
+void Kernel::computeV021(const int32_t* newTokens, const int32_t* computedBefore, int n, const BatchShape& b,
+                         double* counters, double* breakdown) {
+  const V021Tables& t = v021Tables_;
+  const double tokens = static_cast<double>(b.totalLen);
+  int64_t prologue = 0, dense = 0, head = 0, rope = 0, attn = 0;
+  for (const Table1D& table : t.prologue) prologue += lookupCounted(table, tokens, counters);
+  for (const Table1D& table : t.block) dense += lookupCounted(table, tokens, counters);
+  for (const Table1D& table : t.head) head += lookupCounted(table, tokens, counters);
+  // rope and attention run once per request (ORCA-style trace, one ATTENTION section per request).
+  for (int i = 0; i < n; ++i) {
+    if (newTokens[i] <= 0) continue;
+    if (newTokens[i] == 1) {
+      const double key = static_cast<double>(computedBefore[i]) + 1.0;  // decode rows keyed kv + 1 (see v021Csv.ts)
+      rope += lookupCounted(t.ropeDecode, key, counters);
+      attn += lookupCounted(t.attnDecode, key, counters);
+    } else {
+      // prefill rows keyed on the request's context length after this step (as in v0.2.1's trace example)
+      const double key = static_cast<double>(computedBefore[i]) + newTokens[i];
+      rope += lookupCounted(t.ropePrefill, key, counters);
+      attn += lookupCounted(t.attnPrefill, key, counters);
+    }
+  }
+  const int64_t block = dense + rope + attn;
+  breakdown[kEmbedding] = static_cast<double>(prologue);
+  breakdown[kRotaryEmb] = static_cast<double>(rope);
+  breakdown[kAttention] = static_cast<double>(attn);
+  breakdown[kAttentionTMeanNs] = static_cast<double>(attn);
+  breakdown[kLmHead] = static_cast<double>(head);
+  breakdown[kBlockNs] = static_cast<double>(block);
+  breakdown[kComputeTotalNs] = static_cast<double>(prologue) + config_.model.numLayers * static_cast<double>(block) +
+                               static_cast<double>(head);
+}
+
+int64_t Kernel::iterate(const int32_t* newTokens, const int32_t* computedBefore, int n, double* counters,
+                        double* breakdown) {
+  std::fill(counters, counters + kCounterCount, 0.0);
+  std::fill(breakdown, breakdown + kBreakdownSize, 0.0);
+  totals_.calls += 1;
+  const BatchShape b = describeBatch(newTokens, computedBefore, n);
+  if (b.totalLen == 0) return 0;
+  // The op model's FLOPs and bytes: roofline times and the counters both use them.
+  const ModelShape& m = config_.model;
+  const int tp = config_.tp;
+  const bool attention = b.prefillChunk > 0 || b.nDecode > 0;
+  double flops = 0, hbm = 0;
+  for (int s = 0; s < kSlotCount; ++s) {
+    const Slot slot = static_cast<Slot>(s);
+    if (sources_[s] == SlotSource::kAbsent || (slot == kAttention && !attention)) {
+      costs_[s] = OpCost{};
+      continue;
+    }
+    costs_[s] = opCost(slot, b, m, config_.precision, tp, config_.ep);
+    const double times = isBlockSlot(slot) ? m.numLayers * (slot == kLayernorm ? 2.0 : 1.0) : 1.0;
+    flops += costs_[s].flops * times;
+    hbm += costs_[s].bytes * times;
+  }
+  if (v021_) computeV021(newTokens, computedBefore, n, b, counters, breakdown);
+  else computeBundle(b, counters, breakdown);
+
+  const double layers = m.numLayers;
+  // README §2.4: TP all-reduces of S = total_len x hidden x fp bytes after o_proj and after down_proj (a MoE block
+  // has no down_proj: one), serialized with compute. Each collective is rounded to integer ns.
+  const bool moe = m.numExperts > 0;
+  const int allReducesPerBlock = moe ? 1 : 2;
+  const double hiddenBytes = static_cast<double>(b.totalLen) * m.hiddenSize * config_.ioBytesPerElement;
+  int64_t allReduce = 0;
+  double commBytes = 0;
+  if (tp > 1 && config_.hasNetwork) {
+    allReduce = std::llround(allReduceNs(hiddenBytes, tp, config_.network));
+    commBytes += allReducesPerBlock * layers * allReduceWireBytes(hiddenBytes, tp) * tp;
+  }
+  // README §2.6: with ep > 1 each MoE block is wrapped in an all-gather (dispatch, max(1, T // ep) x (hidden + E)
+  // x fp) and a reduce-scatter (combine, T x hidden x fp) over the ep ranks.
+  int64_t moeComm = 0;
+  const int ep = config_.ep;
+  if (moe && ep > 1 && config_.hasNetwork) {
+    const double dispatch = static_cast<double>(std::max<int64_t>(1, b.totalLen / ep)) * (m.hiddenSize + m.numExperts) *
+                            config_.ioBytesPerElement;
+    moeComm = std::llround(allGatherNs(dispatch, ep, config_.network)) +
+              std::llround(reduceScatterNs(hiddenBytes, ep, config_.network));
+    commBytes += layers * (dispatch + hiddenBytes) * (ep - 1) / ep * ep;
+  }
+  counters[kCommBytes] = commBytes;
+  const int64_t comm = m.numLayers * (allReducesPerBlock * allReduce + moeComm);
+  // README §2.4: embedding input loaded from and sampler output stored to host memory,
+  // each mem_latency + floor(total_len x fp x 2 / mem_bw).
+  int64_t load = 0;
+  const HostMemory& host = config_.hostMemory;
+  if (host.enabled) {
+    const double bytes = static_cast<double>(b.totalLen) * config_.ioBytesPerElement * 2.0;
+    load = static_cast<int64_t>(host.latencyNs) + static_cast<int64_t>(std::floor(bytes / host.bytesPerNs));
+  }
+  const int64_t store = load;
+  const int64_t compute = static_cast<int64_t>(breakdown[kComputeTotalNs]);
+  const int64_t latency = load + compute + comm + store;
+  breakdown[kLoadNs] = static_cast<double>(load);
+  breakdown[kStoreNs] = static_cast<double>(store);
+  breakdown[kAllReduceNs] = static_cast<double>(allReduce);
+  breakdown[kMoeCommNs] = static_cast<double>(moeComm);
+  counters[kLatencyNs] = static_cast<double>(latency);
+  counters[kComputeNs] = static_cast<double>(compute);
+  counters[kCommNs] = static_cast<double>(comm);
+  counters[kMemNs] = static_cast<double>(load + store);
+  counters[kFlops] = flops * tp;  // FLOPs and HBM bytes from the op model, whatever timed the layers
+  counters[kHbmBytes] = hbm * tp;
+  totals_.lookups += counters[kLookups];
+  totals_.extrapolated += counters[kExtrapolated];
+  totals_.roofline += counters[kRoofline];
+  return latency;
+}
+
+}  // namespace servesim

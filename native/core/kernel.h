@@ -1,0 +1,119 @@
+#pragma once
+// One scheduled batch -> one iteration time (README §2.1-§2.4): lookups or roofline per layer, the block walk,
+// TP all-reduces and the host-memory load/store terms, plus the counters energy and reports need.
+#include <array>
+#include <cstdint>
+#include <vector>
+
+#include "attention_table.h"
+#include "batch_shape.h"
+#include "collectives.h"
+#include "lookup.h"
+#include "moe.h"
+#include "roofline.h"
+#include "skew.h"
+
+namespace servesim {
+
+// Indices into the counters array (mirrors COUNTER in src/cost/costModel.ts).
+enum Counter : int {
+  kLatencyNs = 0,
+  kComputeNs,      // Σ layer compute
+  kCommNs,         // TP all-reduces
+  kMemNs,          // host load + store
+  kFlops,          // all ranks
+  kHbmBytes,       // all ranks
+  kCommBytes,      // bytes put on links by all ranks (README §10 ring bytes)
+  kLookups,        // table lookups this iteration
+  kExtrapolated,   // lookups outside a table's range (clamped below or extrapolated above)
+  kRoofline,       // layers timed by the roofline because no table covers them
+  kMissingLayers,  // layers absent from a table that exists: 0 ns, as LLMServingSim (README §1.8)
+  kCounterCount
+};
+
+// Extra entries of the breakdown array after the kSlotCount per-layer times.
+enum BreakdownExtra : int {
+  kAttentionTMeanNs = kSlotCount,
+  kBlockNs,
+  kComputeTotalNs,
+  kLoadNs,
+  kStoreNs,
+  kAllReduceNs,  // one all-reduce
+  kMoeCommNs,    // one block's MoE dispatch all-gather + combine reduce-scatter (ep > 1)
+  kBreakdownSize
+};
+
+// Where a layer slot's time comes from.
+enum class SlotSource : uint8_t { kAbsent, kTable, kRoofline, kMissing };
+
+struct HostMemory {
+  bool enabled = false;
+  double bytesPerNs = 0;  // cpu_mem.mem_bw, decimal GB/s = bytes/ns
+  double latencyNs = 0;   // cpu_mem.mem_latency
+};
+
+struct KernelConfig {
+  ModelShape model;
+  Precision precision;
+  RooflineDevice device;
+  int tp = 1;
+  int ep = 1;  // expert-parallel degree of MoE layers (README §2.6; default tp for MoE models, set by the caller)
+  bool hasNetwork = false;
+  Network network;
+  HostMemory hostMemory;
+  // fp of README §2.4: bytes per element for the host load/store and the all-reduce message (weight dtype).
+  double ioBytesPerElement = 2;
+};
+
+// LLMServingSim v0.2.1 / llm-profile tables (see docs in src/cost/v021Csv.ts): dense layers keyed on the batch's
+// token count, rope/attn once per request (prefill keyed on its context length, decode on its KV length + 1).
+struct V021Tables {
+  std::vector<Table1D> prologue;  // embedding
+  std::vector<Table1D> block;     // per-token layers of one block
+  std::vector<Table1D> head;      // final_layernorm, lm_head
+  Table1D ropePrefill, ropeDecode, attnPrefill, attnDecode;
+};
+
+struct KernelTotals {
+  double calls = 0, lookups = 0, extrapolated = 0, roofline = 0;
+};
+
+class Kernel {
+ public:
+  explicit Kernel(const KernelConfig& config);
+  // Profile bundle tables (LLMServingSim 2.0). A slot with no table of its category is timed by the roofline.
+  void setTable(Slot slot, Table1D table);
+  void setMissing(Slot slot);  // the category's file exists but lacks this layer
+  void setAttention(AttentionTable table);
+  void setMoe(MoeTable table);  // tp1/moe.csv (README §2.6)
+  void setSkew(SkewFit skew) { skew_ = std::move(skew); }
+  void setV021(V021Tables tables);
+
+  // counters: kCounterCount doubles; breakdown: kBreakdownSize doubles. Both overwritten. Returns integer ns.
+  int64_t iterate(const int32_t* newTokens, const int32_t* computedBefore, int n, double* counters,
+                  double* breakdown);
+  const KernelTotals& totals() const { return totals_; }
+  SlotSource source(Slot slot) const { return sources_[slot]; }
+
+ private:
+  int64_t slotNs(Slot slot, const BatchShape& b, double key, double* counters);
+  int64_t attentionNs(const BatchShape& b, double* counters, double* breakdown);
+  int64_t moeNs(const BatchShape& b, double* counters);
+  void computeV021(const int32_t* newTokens, const int32_t* computedBefore, int n, const BatchShape& b,
+                   double* counters, double* breakdown);
+  void computeBundle(const BatchShape& b, double* counters, double* breakdown);
+  int64_t lookupCounted(const Table1D& table, double key, double* counters);
+
+  KernelConfig config_;
+  std::array<SlotSource, kSlotCount> sources_{};
+  std::array<Table1D, kSlotCount> tables_;
+  AttentionTable attention_;
+  MoeTable moe_;
+  SkewFit skew_;
+  bool v021_ = false;
+  V021Tables v021Tables_;
+  KernelTotals totals_;
+  std::array<OpCost, kSlotCount> costs_{};  // op model of the current iteration (scratch, reused)
+};
+
+}  // namespace servesim

@@ -1,0 +1,52 @@
+#include "lookup.h"
+
+#include <algorithm>
+#include <cmath>
+#include <numeric>
+
+namespace servesim {
+
+int64_t microsToNs(double timeUs) {
+  const double ns = std::nearbyint(timeUs * 1000.0);
+  return ns < 1.0 ? 1 : static_cast<int64_t>(ns);
+}
+
+int64_t truncateToNs(double value) {
+  const double t = std::trunc(value);
+  return t < 1.0 ? 1 : static_cast<int64_t>(t);
+}
+
+Bracket bracketAxis(const std::vector<double>& axis, double q) {
+  const std::size_t n = axis.size();
+  if (n <= 1 || q <= axis[0]) return {0, 0, 0.0};
+  const std::size_t i = static_cast<std::size_t>(std::upper_bound(axis.begin(), axis.end(), q) - axis.begin());
+  const std::size_t lo = i == n ? n - 2 : i - 1;
+  const std::size_t hi = lo + 1;
+  return {lo, hi, (q - axis[lo]) / (axis[hi] - axis[lo])};
+}
+
+Table1D::Table1D(const double* keys, const double* valuesNs, std::size_t count) {
+  std::vector<std::size_t> order(count);
+  std::iota(order.begin(), order.end(), 0);
+  std::stable_sort(order.begin(), order.end(), [&](std::size_t a, std::size_t b) { return keys[a] < keys[b]; });
+  for (std::size_t idx : order) {
+    if (!keys_.empty() && keys_.back() == keys[idx]) continue;
+    keys_.push_back(keys[idx]);
+    values_.push_back(valuesNs[idx]);
+  }
+}
+
+int64_t Table1D::lookupNs(double x, bool& outside) const {
+  const double q = std::max(x, 1.0);
+  const std::size_t n = keys_.size();
+  outside = q < keys_[0] || q > keys_[n - 1];
+  const std::size_t i = static_cast<std::size_t>(std::upper_bound(keys_.begin(), keys_.end(), q) - keys_.begin());
+  if (i == 0 || n == 1) return truncateToNs(values_[0]);
+  // Above the last key: extrapolate from the last two points; inside: the two neighbours.
+  const std::size_t lo = i == n ? n - 2 : i - 1;
+  const std::size_t hi = lo + 1;
+  const double value = values_[lo] + (values_[hi] - values_[lo]) * (q - keys_[lo]) / (keys_[hi] - keys_[lo]);
+  return truncateToNs(value);
+}
+
+}  // namespace servesim

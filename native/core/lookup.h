@@ -1,0 +1,42 @@
+#pragma once
+// Profile lookups exactly as LLMServingSim 2.0 does them (reference README §2.3): linear blends, never log-space.
+#include <cstddef>
+#include <cstdint>
+#include <vector>
+
+namespace servesim {
+
+// Profile CSVs hold microseconds; the simulator works on integer ns: max(1, round(us * 1000)) (README §1.1).
+// std::nearbyint rounds half to even, like Python's round().
+int64_t microsToNs(double timeUs);
+
+// max(1, int(value)): truncation toward zero, then floor at 1 ns (README §2.3).
+int64_t truncateToNs(double value);
+
+// Axis bracket of §2.3: (lo, hi, t) so that value = v[lo] + t * (v[hi] - v[lo]).
+struct Bracket {
+  std::size_t lo;
+  std::size_t hi;
+  double t;
+};
+Bracket bracketAxis(const std::vector<double>& axis, double q);
+
+// A 1-D table (dense.csv / per_sequence.csv layer): key -> latency ns.
+class Table1D {
+ public:
+  Table1D() = default;
+  // Sorts by key; a repeated key keeps its first value (README §2.3: duplicates dropped).
+  Table1D(const double* keys, const double* valuesNs, std::size_t count);
+  bool empty() const { return keys_.empty(); }
+  std::size_t size() const { return keys_.size(); }
+  double minKey() const { return keys_.front(); }
+  double maxKey() const { return keys_.back(); }
+  // README §2.3 1-D rule. `outside` is set when the query lies outside [minKey, maxKey].
+  int64_t lookupNs(double x, bool& outside) const;
+
+ private:
+  std::vector<double> keys_;
+  std::vector<double> values_;
+};
+
+}  // namespace servesim

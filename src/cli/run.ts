@@ -1,0 +1,228 @@
+// `sim run`: simulate a serving scenario. Drop-in for LLMServingSim 2.0's `python -m serving` (same flag names and
+// meanings, cluster configs and workloads as they are) and accepts LLMServingSim v0.2.1's `main.py` flags too.
+// Parses flags into a Scenario, calls simulate(), prints. No simulation logic here.
+import type { ArgumentsCamelCase, Argv, CommandModule } from 'yargs';
+import { InputError } from '../errors.js';
+import { formatHeartbeat } from '../report/heartbeat.js';
+import { formatRunStart } from '../report/startBanner.js';
+import { formatSummaryText } from '../report/summary.js';
+import { simulate, type Scenario, type WorkloadSpec } from '../simulate.js';
+
+const G_SIM = 'Scenario:';
+const G_SERVE = 'Serving knobs (LLMServingSim 2.0 / vLLM names):';
+const G_LOAD = 'Synthetic load (instead of replaying --dataset as is):';
+const G_OUT = 'Output:';
+const G_V021 = 'LLMServingSim v0.2.1 flags (mapped onto the same scenario):';
+const G_COMPAT = 'Accepted for drop-in compatibility (only their default values are supported):';
+
+const DTYPES = ['auto', 'bfloat16', 'float16', 'float32', 'bf16', 'fp16', 'fp32', 'fp8', 'int8', 'int4'] as const;
+
+function builder(y: Argv) {
+  return y
+    .usage(
+      '$0 run --model <name> --hardware <gpu> --dataset <file>\n$0 run --cluster-config <config.json> --dataset <file.jsonl> [LLMServingSim 2.0 flags]\n\n' +
+        'Simulates an LLM serving system and prints throughput and latency (TTFT, TPOT, ITL, E2E). Defaults follow vLLM ' +
+        '(max_num_seqs 256, max_num_batched_tokens 2048, block 16, prefix caching and chunked prefill on, ' +
+        'reserve_full_isl on, gpu memory utilization 0.9); with --compat llmservingsim2, max_num_seqs defaults to 128 as in LLMServingSim 2.0.',
+    )
+    .option('cluster-config', { type: 'string', group: G_SIM, describe: 'LLMServingSim 2.0 cluster config JSON (instead of --model/--hardware)' })
+    .option('model', { type: 'string', alias: 'model-name', group: G_SIM, describe: 'model: short name (llama-3.1-8b), HF id, or a config.json path' })
+    .option('hardware', { type: 'string', group: G_SIM, describe: 'GPU from the catalog (RTX3090, RTX4090, H100, ...)' })
+    .option('tp', { type: 'number', group: G_SIM, describe: 'tensor-parallel degree (with --model/--hardware)', default: undefined })
+    .option('dataset', { type: 'string', group: G_SIM, describe: 'workload: LLMServingSim JSONL, v0.2.1 TSV or Vidur CSV' })
+    .option('num-reqs', { type: 'number', alias: 'req-num', group: G_SIM, describe: 'requests (lines) to load, 0 = all; with --arrival/--users: requests to generate' })
+    .option('perf-models', { type: 'string', group: G_SIM, describe: 'folder of profile bundles <hardware>/<org>/<model>/<dtype>/tp<N>/ (or v0.2.1 <hardware>.csv); default: bundled, else roofline' })
+    .option('seed', { type: 'number', group: G_SIM, default: 0, describe: 'seed of every random stream (arrivals, lengths)' })
+    .option('compat', { choices: ['vllm', 'llmservingsim2'] as const, group: G_SIM, default: 'vllm' as const, describe: "semantics: 'llmservingsim2' reproduces LLMServingSim 2.0 exactly" })
+    .option('dtype', { choices: DTYPES, group: G_SERVE, describe: "weight dtype (default the model's torch_dtype)" })
+    .option('kv-cache-dtype', { choices: ['auto', 'fp8'] as const, group: G_SERVE, default: 'auto' as const })
+    .option('block-size', { type: 'number', group: G_SERVE, describe: 'tokens per KV block (16)' })
+    .option('max-num-seqs', { type: 'number', group: G_SERVE, describe: 'running-set cap, 0 = unlimited (256; 128 with --compat llmservingsim2)' })
+    .option('max-num-batched-tokens', { type: 'number', group: G_SERVE, describe: 'token budget per step, 0 = model max (2048)' })
+    .option('long-prefill-token-threshold', { type: 'number', group: G_SERVE, describe: 'per-request chunk cap per step, 0 = off (0)' })
+    .option('npu-memory-utilization', { type: 'number', alias: 'gpu-memory-utilization', group: G_SERVE, describe: 'default mem_util (0.9)' })
+    .option('enable-prefix-caching', { type: 'boolean', group: G_SERVE, describe: 'prefix caching (on; --no-enable-prefix-caching)' })
+    .option('enable-chunked-prefill', { type: 'boolean', group: G_SERVE, describe: 'chunked prefill (on)' })
+    .option('reserve-full-isl', { type: 'boolean', group: G_SERVE, describe: 'admit only if the whole sequence fits (on)' })
+    .option('request-routing-policy', { choices: ['LOAD', 'RR', 'RAND', 'CUSTOM'] as const, group: G_SERVE, default: 'LOAD' as const })
+    .option('log-interval', { type: 'number', group: G_OUT, default: 1.0, describe: 'heartbeat interval in simulated seconds' })
+    .option('log-level', { choices: ['WARNING', 'INFO', 'DEBUG'] as const, group: G_OUT, default: 'WARNING' as const })
+    .option('output', { type: 'string', group: G_OUT, describe: "per-request CSV (LLMServingSim format); '{run_id}' is replaced" })
+    .option('summary', { type: 'string', group: G_OUT, describe: 'summary JSON' })
+    .option('quiet', { type: 'boolean', group: G_OUT, default: false, describe: 'no heartbeat lines or progress bar' })
+    .option('arrival', { choices: ['poisson', 'gamma', 'constant'] as const, group: G_LOAD, describe: 'arrival process; lengths resampled from --dataset' })
+    .option('rate', { type: 'number', group: G_LOAD, describe: 'arrival rate (requests/s)' })
+    .option('cv', { type: 'number', group: G_LOAD, describe: 'coefficient of variation of gaps (gamma)' })
+    .option('users', { type: 'number', group: G_LOAD, describe: 'closed loop: concurrent users; lengths resampled from --dataset' })
+    .option('think-time', { type: 'number', group: G_LOAD, default: 0, describe: 'closed loop: seconds a user waits before sending again' })
+    .option('npu-num', { type: 'number', alias: 'npu_num', group: G_V021, describe: 'NPUs of the instance (tp = npu-num / npu-group)' })
+    .option('npu-group', { type: 'number', alias: 'npu_group', group: G_V021, describe: 'NPU groups (pipeline stages); only 1 is supported' })
+    .option('npu-mem', { type: 'number', alias: 'npu_mem', group: G_V021, describe: 'memory per NPU (GB)' })
+    .option('remote-bw', { type: 'number', alias: 'remote_bw', group: G_V021, describe: 'host memory bandwidth (GB/s)' })
+    .option('link-bw', { type: 'number', alias: 'link_bw', group: G_V021, describe: 'NPU-NPU link bandwidth (GB/s)' })
+    .option('fp', { type: 'number', group: G_V021, describe: 'weight precision in bits (16 → fp16, 32, 8)' })
+    .option('model_name', { type: 'string', hidden: true })
+    .option('req_num', { type: 'number', hidden: true })
+    .option('block_size', { type: 'number', hidden: true })
+    .option('log_interval', { type: 'number', hidden: true })
+    .option('network-backend', { choices: ['analytical', 'ns3'] as const, group: G_COMPAT, default: 'analytical' as const })
+    .option('expert-routing-policy', { choices: ['BALANCED', 'RR', 'RAND', 'CUSTOM'] as const, group: G_COMPAT, default: 'BALANCED' as const })
+    .option('enable-block-copy', { type: 'boolean', group: G_COMPAT, default: true })
+    .option('enable-prefix-sharing', { type: 'boolean', group: G_COMPAT, default: false })
+    .option('prefix-storage', { choices: ['None', 'CPU', 'CXL'] as const, group: G_COMPAT, default: 'None' as const })
+    .option('enable-local-offloading', { type: 'boolean', group: G_COMPAT, default: false })
+    .option('enable-attn-offloading', { type: 'boolean', group: G_COMPAT, default: false })
+    .option('enable-sub-batch-interleaving', { type: 'boolean', group: G_COMPAT, default: false })
+    .option('skip-prefill', { type: 'boolean', group: G_COMPAT, default: false })
+    .option('run-id', { type: 'string', group: G_COMPAT })
+    .option('inputs-root', { type: 'string', group: G_COMPAT })
+    .option('cleanup-inputs', { type: 'boolean', group: G_COMPAT, default: true });
+}
+
+type RunArgs = ArgumentsCamelCase<Awaited<ReturnType<typeof builder>['argv']>>;
+
+const UNSUPPORTED: [keyof RunArgs, unknown, string][] = [
+  ['networkBackend', 'analytical', '--network-backend ns3'],
+  ['expertRoutingPolicy', 'BALANCED', '--expert-routing-policy'],
+  ['enableBlockCopy', true, '--no-enable-block-copy'],
+  ['enablePrefixSharing', false, '--enable-prefix-sharing'],
+  ['prefixStorage', 'None', '--prefix-storage CPU|CXL'],
+  ['enableLocalOffloading', false, '--enable-local-offloading'],
+  ['enableAttnOffloading', false, '--enable-attn-offloading'],
+  ['enableSubBatchInterleaving', false, '--enable-sub-batch-interleaving'],
+  ['skipPrefill', false, '--skip-prefill'],
+];
+
+const FP_BITS: Record<number, string> = { 32: 'fp32', 16: 'fp16', 8: 'fp8' };
+
+/** Flags → Scenario (flag translation only; validation happens in simulate's schema). */
+export function scenarioFromArgs(a: RunArgs): { scenario: Scenario; runId: string } {
+  for (const [key, dflt, flag] of UNSUPPORTED) {
+    if (a[key] !== dflt) throw new InputError(`${flag} is not supported by ServeSim yet`, { field: String(key) });
+  }
+  if (a.requestRoutingPolicy === 'RAND' || a.requestRoutingPolicy === 'CUSTOM') {
+    throw new InputError(`--request-routing-policy ${a.requestRoutingPolicy} is not supported yet; use LOAD or RR`, { field: 'request-routing-policy' });
+  }
+  const model = a.model ?? a.model_name;
+  const numReqs = a.numReqs ?? a.req_num;
+  const blockSize = a.blockSize ?? a.block_size;
+  const logInterval = a.log_interval ?? a.logInterval;
+
+  let tp = a.tp;
+  if (a.npuNum !== undefined) {
+    const groups = a.npuGroup ?? 1;
+    if (groups !== 1) throw new InputError('--npu-group > 1 (pipeline stages) is not supported yet', { field: 'npu-group' });
+    if (tp !== undefined && tp !== a.npuNum) throw new InputError(`--tp ${tp} contradicts --npu-num ${a.npuNum}`, { field: 'tp' });
+    tp = a.npuNum;
+  }
+  let dtype: string | undefined = a.dtype;
+  if (a.fp !== undefined) {
+    const fromFp = FP_BITS[a.fp];
+    if (!fromFp) throw new InputError(`--fp ${a.fp}: expected 8, 16 or 32 (bits)`, { field: 'fp' });
+    if (dtype !== undefined && dtype !== fromFp) throw new InputError(`--fp ${a.fp} contradicts --dtype ${dtype}`, { field: 'fp' });
+    dtype = fromFp;
+  }
+
+  if (!a.dataset) throw new InputError('give --dataset (a workload file; with --arrival/--users it supplies the lengths)', { field: 'dataset' });
+  let workload: WorkloadSpec;
+  if (a.arrival !== undefined && a.users !== undefined) throw new InputError('give --arrival or --users, not both', { field: 'arrival' });
+  if (a.arrival !== undefined) {
+    if (a.rate === undefined) throw new InputError('--arrival needs --rate (requests/s)', { field: 'rate' });
+    if (!numReqs) throw new InputError('--arrival needs --num-reqs N (how many requests to generate)', { field: 'num-reqs' });
+    workload = { kind: 'open-loop', arrival: a.arrival, rateQps: a.rate, cv: a.cv, numReqs, lengthsFrom: a.dataset };
+  } else if (a.users !== undefined) {
+    if (!numReqs) throw new InputError('--users needs --num-reqs N (how many requests in all)', { field: 'num-reqs' });
+    workload = { kind: 'closed-loop', users: a.users, thinkTimeS: a.thinkTime, numReqs, lengthsFrom: a.dataset };
+  } else {
+    workload = { kind: 'file', path: a.dataset, numReqs: numReqs ?? 0 };
+  }
+
+  const knobs = {
+    maxNumSeqs: a.maxNumSeqs,
+    maxNumBatchedTokens: a.maxNumBatchedTokens,
+    longPrefillTokenThreshold: a.longPrefillTokenThreshold,
+    enableChunkedPrefill: a.enableChunkedPrefill,
+    enablePrefixCaching: a.enablePrefixCaching,
+    reserveFullIsl: a.reserveFullIsl,
+    blockSize,
+  };
+  const runId = a.runId ?? `run_${process.pid}`;
+  const scenario: Scenario = {
+    clusterConfig: a.clusterConfig,
+    model,
+    hardware: a.hardware,
+    tp,
+    memSizeGiB: a.npuMem,
+    npuMemoryUtilization: a.npuMemoryUtilization,
+    dtype,
+    kvCacheDtype: a.kvCacheDtype,
+    knobs: Object.fromEntries(Object.entries(knobs).filter(([, v]) => v !== undefined)),
+    workload,
+    seed: a.seed,
+    perfModels: a.perfModels,
+    compat: a.compat,
+    logIntervalS: logInterval,
+    router: a.requestRoutingPolicy === 'RR' ? 'round-robin' : 'load',
+    link: a.linkBw !== undefined ? { bandwidthGBps: a.linkBw, latencyNs: 0 } : undefined,
+    hostMem: a.remoteBw !== undefined ? { bandwidthGBps: a.remoteBw, latencyNs: 0 } : undefined,
+  };
+  return { scenario, runId };
+}
+
+/** A one-line progress bar on a TTY stderr, redrawn at most every 100 ms. */
+function progressBar(total: number | undefined) {
+  let done = 0;
+  let last = 0;
+  const draw = (force: boolean) => {
+    const now = Date.now();
+    if (!force && now - last < 100) return;
+    last = now;
+    if (total) {
+      const width = 30;
+      const filled = Math.round((width * done) / total);
+      process.stderr.write(`\r[${'#'.repeat(filled)}${' '.repeat(width - filled)}] ${done}/${total} requests`);
+    } else {
+      process.stderr.write(`\r${done} requests finished`);
+    }
+  };
+  return {
+    tick() {
+      done++;
+      draw(false);
+    },
+    clear() {
+      process.stderr.write('\r\x1b[K');
+    },
+  };
+}
+
+export const runCommand: CommandModule<object, RunArgs> = {
+  command: 'run',
+  describe: 'Simulate serving a workload (drop-in for LLMServingSim `python -m serving`)',
+  builder: builder as unknown as CommandModule<object, RunArgs>['builder'],
+  handler: async (argv) => {
+    const { scenario, runId } = scenarioFromArgs(argv);
+    const live = !argv.quiet;
+    let bar: ReturnType<typeof progressBar> | undefined;
+    const report = await simulate(scenario, {
+      requestsCsvPath: argv.output?.replace('{run_id}', runId),
+      summaryJsonPath: argv.summary,
+      onStart: (start) => {
+        process.stdout.write(formatRunStart(start.instances, start.compat));
+        for (const w of start.warnings) process.stderr.write(`warning: ${w}\n`);
+        if (live && process.stderr.isTTY) bar = progressBar(start.totalRequests);
+      },
+      onRequest: () => bar?.tick(),
+      onHeartbeat: live
+        ? (hb) => {
+            bar?.clear();
+            process.stderr.write(formatHeartbeat(hb) + '\n');
+          }
+        : undefined,
+    });
+    bar?.clear();
+    process.stdout.write(formatSummaryText(report.summary));
+    if (argv.output) process.stdout.write(`Saved each request's record to ${argv.output.replace('{run_id}', runId)}\n`);
+    if (argv.summary) process.stdout.write(`Saved the summary to ${argv.summary}\n`);
+  },
+};

@@ -1,0 +1,2 @@
+export { EventHeap } from './eventHeap.js';
+export { EventLoop, type EventHandler } from './eventLoop.js';

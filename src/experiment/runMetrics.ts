@@ -1,0 +1,59 @@
+// The figures one run contributes to the results table, named as vLLM's benchmark_serving results
+// (request_throughput, mean_ttft_ms, p99_itl_ms, ...; E2E as e2el), plus GPU count and throughput per GPU.
+// Wall time is deliberately absent: it differs between runs of the same scenario and would break byte-identity.
+import type { SimulationReport } from '../simulate.js';
+import type { LatencyStats } from '../report/metrics.js';
+
+const STATS = ['mean', 'median', 'p90', 'p95', 'p99'] as const;
+const LATENCIES = [
+  ['ttft', 'ttftMs'],
+  ['tpot', 'tpotMs'],
+  ['itl', 'itlMs'],
+  ['e2el', 'e2eMs'],
+] as const;
+
+export const METRIC_COLUMNS = [
+  'completed',
+  'total_input_tokens',
+  'total_output_tokens',
+  'duration_s',
+  'request_throughput',
+  'output_throughput',
+  'total_token_throughput',
+  ...LATENCIES.flatMap(([name]) => STATS.map((s) => `${s}_${name}_ms`)),
+  'preemptions',
+  'gpus',
+  'output_throughput_per_gpu',
+] as const;
+export type MetricColumn = (typeof METRIC_COLUMNS)[number];
+
+/** What a run produced: any subset of the columns (absent ones print empty). */
+export type RunMetrics = Partial<Record<MetricColumn, number>>;
+
+/** The SLO-facing latency names of an experiment file (ttftMs.p99) → the table's column (p99_ttft_ms). */
+export function latencyColumn(metric: 'ttftMs' | 'tpotMs' | 'itlMs' | 'e2eMs', stat: (typeof STATS)[number]): MetricColumn {
+  const name = LATENCIES.find(([, key]) => key === metric)![0];
+  return `${stat}_${name}_ms` as MetricColumn;
+}
+
+export function metricsFromReport(report: SimulationReport): RunMetrics {
+  const s = report.summary;
+  const gpus = report.instances.reduce((n, i) => n + i.tp, 0);
+  const m: RunMetrics = {
+    completed: s.requests,
+    total_input_tokens: s.inputTokens,
+    total_output_tokens: s.outputTokens,
+    duration_s: s.simulatedDurationS,
+    request_throughput: s.requestThroughputPerS,
+    output_throughput: s.outputTokenThroughputPerS,
+    total_token_throughput: s.totalTokenThroughputPerS,
+    preemptions: s.preemptions,
+    gpus,
+    output_throughput_per_gpu: gpus > 0 ? s.outputTokenThroughputPerS / gpus : NaN,
+  };
+  for (const [, key] of LATENCIES) {
+    const st: LatencyStats = s[key];
+    for (const stat of STATS) m[latencyColumn(key, stat)] = st[stat];
+  }
+  return m;
+}

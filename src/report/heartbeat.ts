@@ -1,0 +1,47 @@
+// Heartbeat lines as LLMServingSim prints them every --log-interval simulated seconds (reference README §7.2):
+//   [t s] Avg prompt throughput: X tokens/s, Avg generation throughput: Y tokens/s
+// The engine's tick reports the tokens of the interval (prompt tokens include prefix hits and recomputation, as
+// LLMServingSim counts them); this turns them into rates and keeps the series for the summary.
+
+/** What a tick carries (a structural subset of serving's TickStatus). */
+export interface TickTokens {
+  promptTokens: number;
+  generatedTokens: number;
+  running: number;
+  waiting: number;
+}
+
+export interface Heartbeat {
+  timeS: number;
+  promptTokensPerS: number;
+  generationTokensPerS: number;
+  running: number;
+  waiting: number;
+}
+
+export class HeartbeatSeries {
+  private lastTickNs = 0;
+  readonly series: Heartbeat[] = [];
+
+  /** Figures of the interval that ends at `nowNs`. */
+  tick(nowNs: number, t: TickTokens): Heartbeat {
+    const seconds = (nowNs - this.lastTickNs) / 1e9;
+    this.lastTickNs = nowNs;
+    const hb: Heartbeat = {
+      timeS: nowNs / 1e9,
+      promptTokensPerS: seconds > 0 ? t.promptTokens / seconds : 0,
+      generationTokensPerS: seconds > 0 ? t.generatedTokens / seconds : 0,
+      running: t.running,
+      waiting: t.waiting,
+    };
+    this.series.push(hb);
+    return hb;
+  }
+}
+
+export function formatHeartbeat(hb: Heartbeat): string {
+  return (
+    `[${hb.timeS.toFixed(1)}s] Avg prompt throughput: ${hb.promptTokensPerS.toFixed(1)} tokens/s, ` +
+    `Avg generation throughput: ${hb.generationTokensPerS.toFixed(1)} tokens/s (running ${hb.running}, waiting ${hb.waiting})`
+  );
+}

@@ -1,0 +1,276 @@
+// Serving metrics from per-request records: TTFT, TPOT, ITL, E2E at mean/median/P90/P95/P99, and throughput.
+// Definitions follow LLMServingSim 2.0 / vLLM (reference README §3.5, §8):
+//  * percentiles interpolate linearly between closest ranks, idx = q/100·(n−1) (numpy's default);
+//  * TPOT excludes requests with a single output token (they have no inter-token gap);
+//  * ITL pools every gap of every request.
+// Streaming: per-request latencies live in growable Float64Arrays (8 bytes each, no objects), so a million-request run
+// holds ~32 MB. ITL gaps (hundreds per request) are kept exactly up to `itlExactCap` values, then fold into a
+// log-linear histogram whose percentiles are within 0.1 % (the report says when that happened).
+
+/** Quantile of an ascending-sorted array by linear interpolation between closest ranks (idx = q/100·(n−1)). */
+export function percentileSorted(sorted: ArrayLike<number>, q: number, n: number = sorted.length): number {
+  if (n === 0) return NaN;
+  const idx = (q / 100) * (n - 1);
+  const lo = Math.floor(idx);
+  const hi = Math.min(lo + 1, n - 1);
+  const frac = idx - lo;
+  return sorted[lo] + (sorted[hi] - sorted[lo]) * frac;
+}
+
+/** The five statistics every latency metric reports, in one unit (ms in reports). */
+export interface LatencyStats {
+  count: number;
+  mean: number;
+  median: number;
+  p90: number;
+  p95: number;
+  p99: number;
+}
+
+export const REPORTED_QUANTILES = [50, 90, 95, 99] as const;
+
+/** Statistics of the first `n` values of `values` (sorted in place), each multiplied by `scale` (e.g. 1e-6 for ns → ms). */
+export function latencyStats(values: Float64Array, n: number = values.length, scale = 1): LatencyStats {
+  const view = values.subarray(0, n);
+  if (n === 0) return { count: 0, mean: NaN, median: NaN, p90: NaN, p95: NaN, p99: NaN };
+  let sum = 0;
+  for (let i = 0; i < n; i++) sum += view[i];
+  view.sort();
+  return {
+    count: n,
+    mean: (sum / n) * scale,
+    median: percentileSorted(view, 50) * scale,
+    p90: percentileSorted(view, 90) * scale,
+    p95: percentileSorted(view, 95) * scale,
+    p99: percentileSorted(view, 99) * scale,
+  };
+}
+
+/** A growable array of doubles: amortised O(1) push, no per-value object. */
+export class SampleBuffer {
+  private data: Float64Array;
+  length = 0;
+
+  constructor(initialCapacity = 1024) {
+    this.data = new Float64Array(Math.max(1, initialCapacity));
+  }
+
+  push(v: number): void {
+    if (this.length === this.data.length) this.grow(this.length + 1);
+    this.data[this.length++] = v;
+  }
+
+  /** Append all of `vs`; returns their sum (callers often need it, and this saves a second pass). */
+  pushAll(vs: ArrayLike<number>): number {
+    const n = vs.length;
+    const need = this.length + n;
+    if (need > this.data.length) this.grow(need);
+    const data = this.data;
+    const base = this.length;
+    let sum = 0;
+    for (let i = 0; i < n; i++) {
+      const v = vs[i];
+      data[base + i] = v;
+      sum += v;
+    }
+    this.length = need;
+    return sum;
+  }
+
+  /** The stored values (a view; valid until the next push). */
+  values(): Float64Array {
+    return this.data.subarray(0, this.length);
+  }
+
+  private grow(min: number): void {
+    let cap = this.data.length * 2;
+    while (cap < min) cap *= 2;
+    const next = new Float64Array(cap);
+    next.set(this.data.subarray(0, this.length));
+    this.data = next;
+  }
+}
+
+/**
+ * Log-linear histogram of values in [1, 2^44) (ns: up to ~4.9 hours), HDR-style: the bucket of v is its float64
+ * exponent and top 10 mantissa bits, read straight from the bits (no Math.log per value), so a bucket spans a
+ * relative width of 1/1024 and its midpoint is within 0.05 % of any value in it. Values below 1 share bucket 0.
+ */
+export class LogHistogram {
+  private static readonly MANTISSA_BITS = 10;
+  private static readonly MIN_EXP = 1023; // biased exponent of 1.0
+  private static readonly EXPONENTS = 44;
+  private readonly counts = new Float64Array(LogHistogram.EXPONENTS << LogHistogram.MANTISSA_BITS);
+  private readonly f64 = new Float64Array(1);
+  private readonly u32 = new Uint32Array(this.f64.buffer);
+  private readonly hiWord = new Uint8Array(new Uint16Array([1]).buffer)[0] === 1 ? 1 : 0; // little-endian: high word at [1]
+  private zeros = 0;
+  total = 0;
+
+  add(v: number): void {
+    this.total++;
+    if (v < 1) {
+      this.zeros++;
+      return;
+    }
+    this.f64[0] = v;
+    const hi = this.u32[this.hiWord];
+    let k = (hi >>> (20 - LogHistogram.MANTISSA_BITS)) - (LogHistogram.MIN_EXP << LogHistogram.MANTISSA_BITS);
+    if (k >= this.counts.length) k = this.counts.length - 1;
+    this.counts[k]++;
+  }
+
+  /** Add every value of `vs`; returns their sum. One tight loop (the hot path of big runs: every token's gap). */
+  addAll(vs: ArrayLike<number>): number {
+    const n = vs.length;
+    const f64 = this.f64;
+    const u32 = this.u32;
+    const hiWord = this.hiWord;
+    const counts = this.counts;
+    const last = counts.length - 1;
+    const shift = 20 - LogHistogram.MANTISSA_BITS;
+    const base = LogHistogram.MIN_EXP << LogHistogram.MANTISSA_BITS;
+    let sum = 0;
+    let zeros = 0;
+    for (let i = 0; i < n; i++) {
+      const v = vs[i];
+      sum += v;
+      if (v < 1) {
+        zeros++;
+        continue;
+      }
+      f64[0] = v;
+      const k = (u32[hiWord] >>> shift) - base;
+      counts[k > last ? last : k]++;
+    }
+    this.zeros += zeros;
+    this.total += n;
+    return sum;
+  }
+
+  /** Percentile with the same rank rule as percentileSorted (linear between the two closest ranks' bucket midpoints). */
+  percentile(q: number): number {
+    if (this.total === 0) return NaN;
+    const idx = (q / 100) * (this.total - 1);
+    const lo = Math.floor(idx);
+    const a = this.valueAtRank(lo);
+    const b = this.valueAtRank(Math.min(lo + 1, this.total - 1));
+    return a + (b - a) * (idx - lo);
+  }
+
+  private valueAtRank(rank: number): number {
+    if (rank < this.zeros) return 0;
+    let seen = this.zeros;
+    const last = this.counts.length - 1;
+    for (let k = 0; k <= last; k++) {
+      seen += this.counts[k];
+      if (rank < seen || k === last) {
+        const m = LogHistogram.MANTISSA_BITS;
+        const exp = k >>> m;
+        const frac = (k & ((1 << m) - 1)) + 0.5;
+        return 2 ** exp * (1 + frac / (1 << m));
+      }
+    }
+    return NaN;
+  }
+}
+
+/** What metrics need from a finished request (a structural subset of the engine's RequestRecord). */
+export interface RequestTimings {
+  inputToks: number;
+  outputToks: number;
+  ttftNs: number;
+  tpotNs: number;
+  latencyNs: number;
+  itlNs: ArrayLike<number>;
+}
+
+/** Throughput and latency statistics of a run (latencies in ms, rates per second of simulated time). */
+export interface ServingMetrics {
+  requests: number;
+  inputTokens: number;
+  outputTokens: number;
+  durationNs: number;
+  requestThroughputPerS: number;
+  inputTokenThroughputPerS: number;
+  outputTokenThroughputPerS: number;
+  totalTokenThroughputPerS: number;
+  ttftMs: LatencyStats;
+  tpotMs: LatencyStats;
+  itlMs: LatencyStats;
+  e2eMs: LatencyStats;
+  /** True when ITL percentiles came from the histogram (more than itlExactCap gaps); mean and count stay exact. */
+  itlApproximate: boolean;
+}
+
+const NS_TO_MS = 1e-6;
+
+/** Accumulates finished requests one at a time; `result(durationNs)` computes the statistics. */
+export class MetricsAccumulator {
+  private readonly ttft = new SampleBuffer();
+  private readonly tpot = new SampleBuffer();
+  private readonly e2e = new SampleBuffer();
+  private readonly itl = new SampleBuffer(4096);
+  private itlHist: LogHistogram | undefined;
+  private itlCount = 0;
+  private itlSum = 0;
+  requests = 0;
+  inputTokens = 0;
+  outputTokens = 0;
+
+  constructor(private readonly itlExactCap = 8_000_000) {}
+
+  add(r: RequestTimings): void {
+    this.requests++;
+    this.inputTokens += r.inputToks;
+    this.outputTokens += r.outputToks;
+    this.ttft.push(r.ttftNs);
+    this.e2e.push(r.latencyNs);
+    if (r.outputToks > 1) this.tpot.push(r.tpotNs);
+    const gaps = r.itlNs;
+    const n = gaps.length;
+    this.itlCount += n;
+    if (!this.itlHist && this.itl.length + n > this.itlExactCap) {
+      // Too many gaps to keep exactly: move what we have into the histogram and continue there.
+      this.itlHist = new LogHistogram();
+      this.itlHist.addAll(this.itl.values());
+      this.itl.length = 0;
+    }
+    this.itlSum += this.itlHist ? this.itlHist.addAll(gaps) : this.itl.pushAll(gaps);
+  }
+
+  /** Statistics over everything added so far; `durationNs` is the simulated (or measured) makespan. */
+  result(durationNs: number): ServingMetrics {
+    const seconds = durationNs / 1e9;
+    const rate = (x: number) => (seconds > 0 ? x / seconds : 0);
+    let itlMs: LatencyStats;
+    if (this.itlHist) {
+      const h = this.itlHist;
+      itlMs = {
+        count: this.itlCount,
+        mean: (this.itlSum / this.itlCount) * NS_TO_MS,
+        median: h.percentile(50) * NS_TO_MS,
+        p90: h.percentile(90) * NS_TO_MS,
+        p95: h.percentile(95) * NS_TO_MS,
+        p99: h.percentile(99) * NS_TO_MS,
+      };
+    } else {
+      itlMs = latencyStats(this.itl.values(), this.itl.length, NS_TO_MS);
+    }
+    return {
+      requests: this.requests,
+      inputTokens: this.inputTokens,
+      outputTokens: this.outputTokens,
+      durationNs,
+      requestThroughputPerS: rate(this.requests),
+      inputTokenThroughputPerS: rate(this.inputTokens),
+      outputTokenThroughputPerS: rate(this.outputTokens),
+      totalTokenThroughputPerS: rate(this.inputTokens + this.outputTokens),
+      ttftMs: latencyStats(this.ttft.values(), this.ttft.length, NS_TO_MS),
+      tpotMs: latencyStats(this.tpot.values(), this.tpot.length, NS_TO_MS),
+      itlMs,
+      e2eMs: latencyStats(this.e2e.values(), this.e2e.length, NS_TO_MS),
+      itlApproximate: this.itlHist !== undefined,
+    };
+  }
+}

@@ -1,0 +1,120 @@
+// The run summary: throughput, latency statistics (ms), KV and prefix-cache figures, durations. Built from the metrics
+// (records) and the engine's run totals; written as JSON atomically and printed as text like LLMServingSim's summary.
+import { writeFileAtomic } from './atomicFile.js';
+import type { LatencyStats, ServingMetrics } from './metrics.js';
+
+export const SUMMARY_SCHEMA = 'servesim.summary/1';
+
+/** What the summary needs from the engine's totals (a structural subset of serving's RunTotals). */
+export interface EngineTotals {
+  preemptions: number;
+  recomputedTokens: number;
+  peakKvBlocks: number;
+  kvBlocksTotal: number;
+  prefixRequestedTokens: number;
+  prefixHitTokens: number;
+  iterations: number;
+}
+
+export interface RunSummary {
+  schema: typeof SUMMARY_SCHEMA;
+  requests: number;
+  inputTokens: number;
+  outputTokens: number;
+  simulatedDurationNs: number;
+  simulatedDurationS: number;
+  wallTimeS: number;
+  requestThroughputPerS: number;
+  inputTokenThroughputPerS: number;
+  outputTokenThroughputPerS: number;
+  totalTokenThroughputPerS: number;
+  ttftMs: LatencyStats;
+  tpotMs: LatencyStats;
+  itlMs: LatencyStats;
+  e2eMs: LatencyStats;
+  itlApproximate: boolean;
+  preemptions: number;
+  recomputedTokens: number;
+  iterations: number;
+  kvBlocksTotal: number;
+  peakKvBlocks: number;
+  /** peakKvBlocks / kvBlocksTotal */
+  peakKvUse: number;
+  prefixRequestedTokens: number;
+  prefixHitTokens: number;
+  /** prefixHitTokens / prefixRequestedTokens (0 when nothing was requested) */
+  prefixHitRate: number;
+}
+
+export function buildSummary(metrics: ServingMetrics, totals: EngineTotals, wallTimeS: number): RunSummary {
+  return {
+    schema: SUMMARY_SCHEMA,
+    requests: metrics.requests,
+    inputTokens: metrics.inputTokens,
+    outputTokens: metrics.outputTokens,
+    simulatedDurationNs: metrics.durationNs,
+    simulatedDurationS: metrics.durationNs / 1e9,
+    wallTimeS,
+    requestThroughputPerS: metrics.requestThroughputPerS,
+    inputTokenThroughputPerS: metrics.inputTokenThroughputPerS,
+    outputTokenThroughputPerS: metrics.outputTokenThroughputPerS,
+    totalTokenThroughputPerS: metrics.totalTokenThroughputPerS,
+    ttftMs: metrics.ttftMs,
+    tpotMs: metrics.tpotMs,
+    itlMs: metrics.itlMs,
+    e2eMs: metrics.e2eMs,
+    itlApproximate: metrics.itlApproximate,
+    preemptions: totals.preemptions,
+    recomputedTokens: totals.recomputedTokens,
+    iterations: totals.iterations,
+    kvBlocksTotal: totals.kvBlocksTotal,
+    peakKvBlocks: totals.peakKvBlocks,
+    peakKvUse: totals.kvBlocksTotal > 0 ? totals.peakKvBlocks / totals.kvBlocksTotal : 0,
+    prefixRequestedTokens: totals.prefixRequestedTokens,
+    prefixHitTokens: totals.prefixHitTokens,
+    prefixHitRate: totals.prefixRequestedTokens > 0 ? totals.prefixHitTokens / totals.prefixRequestedTokens : 0,
+  };
+}
+
+/** JSON text of a summary (NaN statistics of empty sets become null, as JSON has no NaN). */
+export function summaryJson(summary: RunSummary): string {
+  return JSON.stringify(summary, (_k, v) => (typeof v === 'number' && !Number.isFinite(v) ? null : v), 2) + '\n';
+}
+
+export function writeSummaryJson(path: string, summary: RunSummary): void {
+  writeFileAtomic(path, summaryJson(summary));
+}
+
+const fmt = (x: number, digits = 2) => (Number.isFinite(x) ? x.toFixed(digits) : 'n/a');
+
+/** A readable end-of-run summary, laid out like LLMServingSim's (label left, value right). */
+export function formatSummaryText(s: RunSummary): string {
+  const rows: [string, string][] = [
+    ['Total requests', String(s.requests)],
+    ['Simulated time (s)', fmt(s.simulatedDurationS, 3)],
+    ['Wall time (s)', fmt(s.wallTimeS, 3)],
+    ['Total input tokens', String(s.inputTokens)],
+    ['Total generated tokens', String(s.outputTokens)],
+  ];
+  if (s.preemptions > 0) {
+    rows.push(['Preemptions', String(s.preemptions)], ['Recomputed prompt tokens (preemption)', String(s.recomputedTokens)]);
+  }
+  rows.push(
+    ['Request throughput (req/s)', fmt(s.requestThroughputPerS)],
+    ['Prompt throughput (tok/s)', fmt(s.inputTokenThroughputPerS)],
+    ['Generation throughput (tok/s)', fmt(s.outputTokenThroughputPerS)],
+    ['Total token throughput (tok/s)', fmt(s.totalTokenThroughputPerS)],
+    ['Peak KV cache use (%)', `${fmt(s.peakKvUse * 100)} (${s.peakKvBlocks} / ${s.kvBlocksTotal} blocks)`],
+    ['Prefix cache hit rate (%)', `${fmt(s.prefixHitRate * 100)} (${s.prefixHitTokens} / ${s.prefixRequestedTokens} tokens)`],
+  );
+  const stat = (name: string, st: LatencyStats, note = '') => {
+    rows.push([`${name} mean / median (ms)${note}`, `${fmt(st.mean)} / ${fmt(st.median)}`]);
+    rows.push([`${name} P90 / P95 / P99 (ms)${note}`, `${fmt(st.p90)} / ${fmt(st.p95)} / ${fmt(st.p99)}`]);
+  };
+  stat('TTFT', s.ttftMs);
+  stat('TPOT', s.tpotMs);
+  stat('ITL', s.itlMs, s.itlApproximate ? ' ~0.1%' : '');
+  stat('E2E', s.e2eMs);
+  const width = 72;
+  return rows.map(([k, v]) => `${k}:${' '.repeat(Math.max(1, width - k.length - 1 - v.length))}${v}`).join('\n') + '\n';
+}

@@ -1,0 +1,98 @@
+// One replica: its scheduler and KV cache, and the cost model that times each scheduled batch with one call.
+import { Scheduler } from './scheduler.js';
+import type { ServingRequest } from './request.js';
+import type { CostModelLike, CounterIndex, InstanceSetup, IterationRecord } from './types.js';
+
+export class Instance {
+  readonly id: number;
+  readonly modelName: string;
+  readonly scheduler: Scheduler;
+  private readonly cost: CostModelLike;
+  private readonly counterIndex?: CounterIndex;
+  /** Reused for every batch: observers must copy what they keep. */
+  readonly iteration: IterationRecord;
+  /** End time of the batch in flight, or -1 when idle. */
+  busyUntilNs = -1;
+  iterations = 0;
+
+  constructor(setup: InstanceSetup, counterIndex?: CounterIndex) {
+    this.id = setup.instanceId;
+    this.modelName = setup.modelName;
+    this.cost = setup.cost;
+    this.counterIndex = counterIndex;
+    this.scheduler = new Scheduler(setup.knobs, setup.numKvBlocks, setup.maxPositionEmbeddings ?? Infinity);
+    this.iteration = {
+      instanceId: this.id,
+      startNs: 0,
+      endNs: 0,
+      numReqs: 0,
+      numPrefill: 0,
+      numDecode: 0,
+      prefillTokens: 0,
+      decodeTokens: 0,
+      kvBlocksUsed: 0,
+      numRunning: 0,
+      numWaiting: 0,
+      flops: 0,
+      hbmBytes: 0,
+      commBytes: 0,
+      commNs: 0,
+    };
+  }
+
+  addRequest(req: ServingRequest): void {
+    this.scheduler.addRequest(req);
+  }
+
+  /** Schedule and time the next batch at nowNs. Returns its end time, or -1 if there is nothing to run. */
+  startBatch(nowNs: number): number {
+    const batch = this.scheduler.schedule(nowNs);
+    const n = batch.count;
+    if (n === 0) return -1;
+    const cost = this.cost;
+    if (n > cost.newTokens.length || n > cost.computedBefore.length) {
+      throw new Error(`instance ${this.id}: batch of ${n} requests exceeds the cost model's arrays (${cost.newTokens.length})`);
+    }
+    const newTokens = cost.newTokens;
+    const computedBefore = cost.computedBefore;
+    for (let i = 0; i < n; i++) {
+      newTokens[i] = batch.numNew[i];
+      computedBefore[i] = batch.computedBefore[i];
+    }
+    const latencyNs = cost.iterate(n, nowNs);
+    if (!(latencyNs >= 0) || !Number.isSafeInteger(latencyNs)) {
+      throw new Error(`instance ${this.id}: cost model returned ${latencyNs} ns for a batch; expected a non-negative integer`);
+    }
+    const endNs = nowNs + latencyNs;
+    this.busyUntilNs = endNs;
+    this.iterations++;
+
+    const it = this.iteration;
+    const s = this.scheduler;
+    it.startNs = nowNs;
+    it.endNs = endNs;
+    it.numReqs = n;
+    it.numPrefill = batch.numPrefill;
+    it.numDecode = batch.numDecode;
+    it.prefillTokens = batch.prefillTokens;
+    it.decodeTokens = batch.decodeTokens;
+    it.kvBlocksUsed = s.kv.usedBlocks;
+    it.numRunning = s.running.length;
+    it.numWaiting = s.waiting.length;
+    const c = cost.counters;
+    const k = this.counterIndex;
+    if (c && k) {
+      it.flops = c[k.flops];
+      it.hbmBytes = c[k.hbmBytes];
+      it.commBytes = c[k.commBytes];
+      it.commNs = c[k.commNs];
+    }
+    return endNs;
+  }
+
+  /** The batch in flight completed at endNs. */
+  finishBatch(endNs: number, onFinished: (req: ServingRequest) => void): void {
+    this.busyUntilNs = -1;
+    this.scheduler.complete(endNs, onFinished);
+  }
+}

@@ -1,0 +1,136 @@
+// Shapes shared by the serving room and its callers: resolved knobs, the cost-model contract, and the records.
+import type { RequestSource } from '../workload/types.js';
+
+/** Resolved serving knobs of one instance (defaults applied; 0/Infinity meanings resolved by the caller or here). */
+export interface ServingKnobs {
+  maxNumSeqs: number; // running-set cap; 0 = unlimited
+  maxNumBatchedTokens: number; // token budget per step; capped at maxPositionEmbeddings; 0 = that cap
+  longPrefillTokenThreshold: number; // per-request cap per step; 0 = off
+  enableChunkedPrefill: boolean;
+  enablePrefixCaching: boolean;
+  reserveFullIsl: boolean; // admit only if the whole sequence's blocks fit
+  blockSize: number; // tokens per KV block
+}
+
+export const DEFAULT_KNOBS: ServingKnobs = {
+  maxNumSeqs: 128,
+  maxNumBatchedTokens: 2048,
+  longPrefillTokenThreshold: 0,
+  enableChunkedPrefill: true,
+  enablePrefixCaching: true,
+  reserveFullIsl: true,
+  blockSize: 16,
+};
+
+/**
+ * What the serving loop needs from a cost model (engineer K's CostModel has this shape).
+ * Fill newTokens[i] (tokens computed this step for scheduled request i; 1 = decode) and computedBefore[i] (tokens
+ * already in its KV cache), then one iterate(n) call returns the batch's latency in integer ns.
+ */
+export interface CostModelLike {
+  readonly newTokens: Int32Array | Float64Array | Uint32Array;
+  readonly computedBefore: Int32Array | Float64Array | Uint32Array;
+  /** startNs (the batch's start time) is informational; time-independent models ignore it. */
+  iterate(n: number, startNs?: number): number;
+  /** Counters of the last iterate() (flops, hbmBytes, commBytes, commNs), if the model provides them. */
+  readonly counters?: Float64Array;
+}
+
+/** Indices into CostModelLike.counters that the iteration record reads (kept in step with src/cost/costModel.ts). */
+export interface CounterIndex {
+  flops: number;
+  hbmBytes: number;
+  commBytes: number;
+  commNs: number;
+}
+
+export interface InstanceSetup {
+  instanceId: number;
+  modelName: string;
+  cost: CostModelLike;
+  knobs: ServingKnobs;
+  numKvBlocks: number;
+  /** The model's max_position_embeddings: caps the token budget (LLMServingSim does). */
+  maxPositionEmbeddings?: number;
+}
+
+export interface RequestRecord {
+  instanceId: number;
+  requestId: number;
+  model: string;
+  inputToks: number;
+  outputToks: number;
+  arrivalNs: number;
+  endNs: number;
+  latencyNs: number;
+  queuingDelayNs: number;
+  ttftNs: number;
+  tpotNs: number;
+  itlNs: Float64Array; // outputToks − 1 entries
+  preemptions: number;
+  prefixHitTokens: number;
+}
+
+/** One scheduled batch. The same object is reused for every call: observers must copy what they keep. */
+export interface IterationRecord {
+  instanceId: number;
+  startNs: number;
+  endNs: number;
+  numReqs: number;
+  numPrefill: number; // requests with more than one new token
+  numDecode: number; // requests with exactly one new token
+  prefillTokens: number;
+  decodeTokens: number;
+  kvBlocksUsed: number;
+  numRunning: number;
+  numWaiting: number;
+  flops: number;
+  hbmBytes: number;
+  commBytes: number;
+  commNs: number;
+}
+
+export interface RunObserver {
+  onRequest?(r: RequestRecord): void;
+  onIteration?(it: IterationRecord): void;
+  /** Called at every log interval of simulated time (for heartbeat lines). */
+  onTick?(nowNs: number, status: TickStatus): void;
+}
+
+/** Totals since the previous tick, and the state now, per instance summed. */
+export interface TickStatus {
+  promptTokens: number; // prompt tokens completed in the interval (incl. prefix hits and recomputation)
+  generatedTokens: number; // tokens generated in the interval
+  running: number;
+  waiting: number;
+  kvBlocksUsed: number;
+  prefixRequestedTokens: number; // cumulative
+  prefixHitTokens: number; // cumulative
+}
+
+export interface RunTotals {
+  finishedRequests: number;
+  makespanNs: number;
+  inputTokens: number;
+  outputTokens: number;
+  preemptions: number;
+  recomputedTokens: number;
+  peakKvBlocks: number;
+  kvBlocksTotal: number;
+  prefixRequestedTokens: number;
+  prefixHitTokens: number;
+  iterations: number;
+}
+
+export type CompatMode = 'llmservingsim2' | 'vllm';
+export type RouterPolicy = 'load' | 'round-robin';
+
+export interface RunOptions {
+  instances: InstanceSetup[];
+  source: RequestSource;
+  observer?: RunObserver;
+  compat?: CompatMode;
+  logIntervalNs?: number; // default 1 s
+  router?: RouterPolicy;
+  counterIndex?: CounterIndex;
+}

@@ -1,0 +1,425 @@
+// The library entry point: simulate(scenario) → a typed report. Per-request records stream through hooks and
+// (optionally) into the per-request CSV, so a million-request run never holds them; the summary keeps only the
+// latency arrays metrics need.
+import { existsSync } from 'node:fs';
+import { join } from 'node:path';
+import { performance } from 'node:perf_hooks';
+import { z } from 'zod';
+import { CostModel, COUNTER } from './cost/costModel.js';
+import { PACKAGE_ROOT } from './cost/native.js';
+import { InputError } from './errors.js';
+import { RngStreams } from './rng.js';
+import { loadClusterConfig } from './scenario/cluster.js';
+import { resolveHardware } from './scenario/hardware.js';
+import { resolveModel } from './scenario/model.js';
+import { dtypeNameSchema, kvDtypeOf, weightDtypeOf } from './scenario/serving.js';
+import { kvBytesPerToken, weightBytesPerRank, type KvDtype } from './scenario/modelMath.js';
+import type { Dtype, ModelArch } from './scenario/types.js';
+import { parseOrThrow } from './scenario/zodInput.js';
+import { planKvBlocks } from './serving/memoryPlan.js';
+import { MetricsAccumulator } from './report/metrics.js';
+import { HeartbeatSeries, type Heartbeat } from './report/heartbeat.js';
+import { RequestsCsvWriter } from './report/requestsCsv.js';
+import { buildSummary, writeSummaryJson, type RunSummary } from './report/summary.js';
+import { runServing } from './serving/simulation.js';
+import type {
+  CompatMode, CounterIndex, InstanceSetup, IterationRecord, RequestRecord, RouterPolicy, RunTotals, ServingKnobs,
+} from './serving/types.js';
+import { DEFAULT_KNOBS } from './serving/types.js';
+import type { ArrivalSpec } from './workload/arrivals.js';
+import { createClosedLoopSource } from './workload/closedLoop.js';
+import { datasetLengthSampler } from './workload/lengths.js';
+import { loadWorkload, readWorkloadFile } from './workload/load.js';
+import { createOpenLoopSource } from './workload/openLoop.js';
+import type { RequestSource } from './workload/types.js';
+
+/** Serving knobs a scenario may set; unset ones take the compat mode's defaults (instance values in a cluster config win). */
+export const knobsInputSchema = z.strictObject({
+  maxNumSeqs: z.number().int().nonnegative().optional(),
+  maxNumBatchedTokens: z.number().int().nonnegative().optional(),
+  longPrefillTokenThreshold: z.number().int().nonnegative().optional(),
+  enableChunkedPrefill: z.boolean().optional(),
+  enablePrefixCaching: z.boolean().optional(),
+  reserveFullIsl: z.boolean().optional(),
+  blockSize: z.number().int().positive().optional(),
+});
+export type KnobsInput = z.infer<typeof knobsInputSchema>;
+
+export const workloadSpecSchema = z.discriminatedUnion('kind', [
+  /** A workload file (LLMServingSim JSONL, v0.2.1 TSV, Vidur CSV) replayed as is; numReqs = first N lines (0 = all). */
+  z.strictObject({ kind: z.literal('file'), path: z.string().min(1), numReqs: z.number().int().nonnegative().optional() }),
+  /** Open loop: arrivals from a process at rateQps, lengths resampled with replacement from lengthsFrom (seeded). */
+  z.strictObject({
+    kind: z.literal('open-loop'),
+    arrival: z.enum(['poisson', 'gamma', 'constant']),
+    rateQps: z.number().positive(),
+    cv: z.number().positive().optional(),
+    numReqs: z.number().int().positive(),
+    lengthsFrom: z.string().min(1),
+  }),
+  /** Closed loop: `users` users each send, wait for the answer, think, and send again, numReqs in all. */
+  z.strictObject({
+    kind: z.literal('closed-loop'),
+    users: z.number().int().positive(),
+    thinkTimeS: z.number().nonnegative(),
+    numReqs: z.number().int().positive(),
+    lengthsFrom: z.string().min(1),
+  }),
+]);
+export type WorkloadSpec = z.infer<typeof workloadSpecSchema>;
+
+export const scenarioSchema = z
+  .strictObject({
+    /** An LLMServingSim 2.0 cluster config (nodes, instances, memory, links); or give model + hardware. */
+    clusterConfig: z.string().min(1).optional(),
+    model: z.string().min(1).optional(),
+    hardware: z.string().min(1).optional(),
+    tp: z.number().int().positive().optional(),
+    /** GPU memory per rank (GiB); default the hardware's capacity. */
+    memSizeGiB: z.number().positive().optional(),
+    /** Default mem_util (LLMServingSim --npu-memory-utilization, 0.9). */
+    npuMemoryUtilization: z.number().gt(0).lte(1).optional(),
+    /** Weight dtype: bfloat16/bf16, float16/fp16, float32/fp32, fp8, int8, int4, auto (= the model's torch_dtype). */
+    dtype: dtypeNameSchema.optional(),
+    kvCacheDtype: z.enum(['auto', 'fp8']).optional(),
+    knobs: knobsInputSchema.optional(),
+    workload: workloadSpecSchema,
+    seed: z.number().int().nonnegative().optional(),
+    /** Folder of LLMServingSim 2.0 profile bundles <hardware>/<org>/<model>/<variant>/tp<N>/ (or v0.2.1 <hardware>.csv). */
+    perfModels: z.string().min(1).optional(),
+    compat: z.enum(['llmservingsim2', 'vllm']).optional(),
+    logIntervalS: z.number().positive().optional(),
+    router: z.enum(['load', 'round-robin']).optional(),
+    /** Inter-GPU link (LLMServingSim link_bw, read as GiB/s; link_latency ns); overrides the cluster config's. */
+    link: z.strictObject({ bandwidthGBps: z.number().positive(), latencyNs: z.number().nonnegative() }).optional(),
+    /** Host memory (cpu_mem mem_bw GB/s, mem_latency ns); overrides the cluster config's. */
+    hostMem: z.strictObject({ bandwidthGBps: z.number().positive(), latencyNs: z.number().nonnegative() }).optional(),
+  })
+  .refine((s) => (s.clusterConfig ? !s.model && !s.hardware : !!s.model && !!s.hardware), {
+    message: 'give either a cluster config (--cluster-config), or a model and a hardware (--model, --hardware), not both',
+  });
+export type Scenario = z.input<typeof scenarioSchema>;
+
+/** What was set up for one instance (printed at start, kept in the report). */
+export interface InstanceInfo {
+  instanceId: number;
+  model: string; // as written in the CSV's model column
+  hardware: string;
+  tp: number;
+  weightDtype: string;
+  kvDtype: string;
+  memSizeGiB: number;
+  memUtil: number;
+  weightBytesPerRank: number;
+  kvBytesPerToken: number;
+  numKvBlocks: number;
+  kvTokens: number;
+  knobs: ServingKnobs;
+  costSource: string; // 'profile' | 'roofline' | 'v0.2.1-csv' | ...
+  perfBundle?: string;
+}
+
+/** A run whose instances, cost models and request source are built. */
+export interface PreparedRun {
+  instances: InstanceSetup[];
+  instanceInfo: InstanceInfo[];
+  source: RequestSource;
+  compat: CompatMode;
+  logIntervalNs: number;
+  router: RouterPolicy;
+  counterIndex?: CounterIndex;
+  warnings: string[];
+}
+
+export interface RunStart {
+  compat: CompatMode;
+  instances: readonly InstanceInfo[];
+  /** How many requests will come, if the source knows. */
+  totalRequests: number | undefined;
+  warnings: readonly string[];
+}
+
+export interface SimulateHooks {
+  /** Per-request CSV in LLMServingSim's format; written atomically (nothing at the path unless the run completes). */
+  requestsCsvPath?: string;
+  /** Summary JSON, written atomically after the run. */
+  summaryJsonPath?: string;
+  /** Before the first event: what was built. */
+  onStart?(start: RunStart): void;
+  /** Each finished request, in completion order. The record (and its itlNs) is only valid during the call. */
+  onRequest?(r: RequestRecord): void;
+  /** Each scheduled batch. The object is reused between calls: copy what you keep. */
+  onIteration?(it: IterationRecord): void;
+  /** Every log interval of simulated time. */
+  onHeartbeat?(hb: Heartbeat): void;
+}
+
+export interface SimulationReport {
+  compat: CompatMode;
+  summary: RunSummary;
+  totals: RunTotals;
+  instances: InstanceInfo[];
+  /** Throughput per log interval, as LLMServingSim's "Throughput per 1 sec" list. */
+  heartbeats: Heartbeat[];
+  warnings: string[];
+}
+
+/** Run a prepared scenario to completion, streaming records to the hooks and the CSV. */
+export function runPrepared(p: PreparedRun, hooks: SimulateHooks = {}): SimulationReport {
+  hooks.onStart?.({ compat: p.compat, instances: p.instanceInfo, totalRequests: p.source.totalRequests, warnings: p.warnings });
+  const metrics = new MetricsAccumulator();
+  const beats = new HeartbeatSeries();
+  const csv = hooks.requestsCsvPath ? new RequestsCsvWriter(hooks.requestsCsvPath) : undefined;
+  let totals: RunTotals;
+  const t0 = performance.now();
+  try {
+    totals = runServing({
+      instances: p.instances,
+      source: p.source,
+      compat: p.compat,
+      logIntervalNs: p.logIntervalNs,
+      router: p.router,
+      counterIndex: p.counterIndex,
+      observer: {
+        onRequest(r) {
+          metrics.add(r);
+          csv?.write(r);
+          hooks.onRequest?.(r);
+        },
+        onIteration: hooks.onIteration,
+        onTick(nowNs, status) {
+          const hb = beats.tick(nowNs, status);
+          hooks.onHeartbeat?.(hb);
+        },
+      },
+    });
+    if (totals.finishedRequests !== metrics.requests) {
+      throw new Error(`internal: the engine reports ${totals.finishedRequests} finished requests but emitted ${metrics.requests}`);
+    }
+    csv?.commit();
+  } catch (err) {
+    csv?.abort();
+    throw err;
+  }
+  const wallTimeS = (performance.now() - t0) / 1e3;
+  const summary = buildSummary(metrics.result(totals.makespanNs), totals, wallTimeS);
+  if (hooks.summaryJsonPath) writeSummaryJson(hooks.summaryJsonPath, summary);
+  return { compat: p.compat, summary, totals, instances: p.instanceInfo, heartbeats: beats.series, warnings: p.warnings };
+}
+
+// ---- Setup: scenario → instances (model, hardware, cost model, KV blocks) and a request source ----
+
+/** One instance to build, from a cluster config entry or from model + hardware. */
+interface InstancePlan {
+  modelName: string; // as the cluster config names it (or the --model argument)
+  model?: ModelArch; // already resolved (cluster configs)
+  /** Name the model by its HF id in records (when it was given by short name or path rather than by a cluster config). */
+  recordHfId?: boolean;
+  hardwareLabel: string;
+  tp: number;
+  memSizeGiB?: number;
+  memBwGBps?: number;
+  memUtil?: number;
+  dtype?: Dtype | 'auto';
+  kvCacheDtype?: 'auto' | 'fp8';
+  knobs: KnobsInput;
+  link?: { bandwidthGBps: number; latencyNs: number };
+  hostMem?: { bandwidthGBps: number; latencyNs: number };
+}
+
+/** LLMServingSim 2.0's profile variant folder name (README §1.1): bf16, fp16, ..., plus '-kvfp8' with an fp8 KV cache. */
+function variantName(weight: Dtype, kv: KvDtype): string {
+  return weight + (kv === 'fp8' && weight !== 'fp8' ? '-kvfp8' : '');
+}
+
+interface CostSourceChoice {
+  perfBundle?: string;
+  perfCsv?: string;
+}
+
+/** Where the kernel's numbers come from: a profile bundle, a v0.2.1 CSV, or (nothing found) the roofline. */
+function findPerfSource(perfModels: string | undefined, hardwareLabel: string, modelNames: string[], variant: string, tp: number, warnings: string[]): CostSourceChoice {
+  const roots = perfModels ? [perfModels] : [join(PACKAGE_ROOT, 'perf_models')];
+  const tried: string[] = [];
+  for (const root of roots) {
+    if (root.endsWith('.csv') && existsSync(root)) return { perfCsv: root };
+    for (const name of modelNames) {
+      const dir = join(root, hardwareLabel, name, variant);
+      tried.push(dir);
+      if (existsSync(join(dir, 'meta.yaml')) || existsSync(join(dir, `tp${tp}`))) return { perfBundle: dir };
+    }
+    const csv = join(root, `${hardwareLabel}.csv`);
+    tried.push(csv);
+    if (existsSync(csv)) return { perfCsv: csv };
+  }
+  if (perfModels) {
+    throw new InputError(`no profile for ${modelNames[0]} on ${hardwareLabel} (${variant}, tp${tp}) under ${perfModels}; looked for ${tried.join(', ')}`, {
+      field: 'perf-models',
+    });
+  }
+  warnings.push(`no profile bundle for ${modelNames[0]} on ${hardwareLabel} (${variant}): using the roofline model`);
+  return {};
+}
+
+function defaultKnobs(compat: CompatMode): ServingKnobs {
+  // vLLM's default running-set cap is 256; LLMServingSim 2.0's CLI default is 128 (README §6).
+  return { ...DEFAULT_KNOBS, maxNumSeqs: compat === 'vllm' ? 256 : 128 };
+}
+
+function definedOnly<T extends object>(o: T | undefined): Partial<T> {
+  return Object.fromEntries(Object.entries(o ?? {}).filter(([, v]) => v !== undefined)) as Partial<T>;
+}
+
+async function buildInstance(
+  id: number,
+  plan: InstancePlan,
+  s: z.output<typeof scenarioSchema>,
+  compat: CompatMode,
+  warnings: string[],
+): Promise<{ setup: InstanceSetup; info: InstanceInfo }> {
+  const model = plan.model ?? (await resolveModel(plan.modelName));
+  const hardware = resolveHardware(plan.hardwareLabel);
+  const dtypes = { dtype: plan.dtype ?? s.dtype ?? 'auto', kvCacheDtype: plan.kvCacheDtype ?? s.kvCacheDtype ?? 'auto' } as const;
+  const weightDtype = weightDtypeOf(dtypes, model);
+  const kvDtype = kvDtypeOf(dtypes, model);
+  const knobs: ServingKnobs = { ...defaultKnobs(compat), ...definedOnly(s.knobs), ...definedOnly(plan.knobs) };
+  const tp = plan.tp;
+  const memSizeGiB = plan.memSizeGiB ?? s.memSizeGiB ?? hardware.memCapacityGiB;
+  const memUtil = plan.memUtil ?? s.npuMemoryUtilization ?? 0.9;
+  const where = `instance ${id} (${plan.modelName} on ${plan.hardwareLabel}, tp${tp})`;
+  const weightBytes = weightBytesPerRank(model, weightDtype, { tp, pp: 1, ep: 1 });
+  const kvBytes = kvBytesPerToken(model, kvDtype, { tp, pp: 1 });
+  const numKvBlocks = planKvBlocks({ memSizeGiB, memUtil, weightBytes, kvBytesPerToken: kvBytes, blockSize: knobs.blockSize, where });
+
+  const modelNames = [...new Set([plan.modelName, model.hfId, model.hfId.replace(/-Instruct$/i, '')])];
+  const variant = variantName(weightDtype, kvDtype);
+  const perf = findPerfSource(s.perfModels, plan.hardwareLabel, modelNames, variant, tp, warnings);
+  const maxBatch = Math.max(knobs.maxNumSeqs > 0 ? knobs.maxNumSeqs : 0, knobs.maxNumSeqs > 0 ? 0 : Math.max(knobs.maxNumBatchedTokens, 8192));
+  const cost = await CostModel.load({
+    model,
+    hardware,
+    weightDtype,
+    kvDtype,
+    tp,
+    ...perf,
+    link: s.link ?? plan.link,
+    npuMemBwGBps: plan.memBwGBps,
+    hostMem: s.hostMem ?? plan.hostMem,
+    maxBatch,
+  });
+  const recordName = plan.recordHfId ? model.hfId : plan.modelName;
+  const info: InstanceInfo = {
+    instanceId: id,
+    model: recordName,
+    hardware: hardware.name,
+    tp,
+    weightDtype,
+    kvDtype,
+    memSizeGiB,
+    memUtil,
+    weightBytesPerRank: weightBytes,
+    kvBytesPerToken: kvBytes,
+    numKvBlocks,
+    kvTokens: numKvBlocks * knobs.blockSize,
+    knobs,
+    costSource: cost.source,
+    perfBundle: perf.perfBundle ?? perf.perfCsv,
+  };
+  for (const w of cost.warnings) warnings.push(`instance ${id}: ${w}`);
+  const setup: InstanceSetup = { instanceId: id, modelName: recordName, cost, knobs, numKvBlocks, maxPositionEmbeddings: model.maxPositionEmbeddings };
+  return { setup, info };
+}
+
+async function buildSource(w: WorkloadSpec, seed: number): Promise<RequestSource> {
+  if (w.kind === 'file') return loadWorkload(w.path, { numReqs: w.numReqs ? w.numReqs : undefined });
+  // Synthetic load: lengths resampled with replacement from a dataset, on the seed's 'lengths' stream.
+  const dataset = await readWorkloadFile(w.lengthsFrom);
+  const lengths = datasetLengthSampler(dataset, new RngStreams(seed).get('lengths'));
+  if (w.kind === 'open-loop') {
+    const arrival: ArrivalSpec = w.arrival === 'gamma' ? { kind: 'gamma', rateRps: w.rateQps, cv: w.cv ?? 1 } : { kind: w.arrival, rateRps: w.rateQps };
+    return createOpenLoopSource({ numRequests: w.numReqs, seed, arrival, lengths });
+  }
+  return createClosedLoopSource({ users: w.users, numRequests: w.numReqs, seed, thinkTime: { kind: 'fixed', ns: Math.round(w.thinkTimeS * 1e9) }, lengths });
+}
+
+/** Validate a scenario and build everything a run needs (errors are InputErrors naming the bad field). */
+export async function prepareScenario(scenario: Scenario): Promise<PreparedRun> {
+  const s = parseOrThrow(scenarioSchema, scenario, 'scenario');
+  const compat: CompatMode = s.compat ?? 'vllm';
+  const warnings: string[] = [];
+  const plans = s.clusterConfig ? await plansFromCluster(s.clusterConfig, warnings) : [planFromModel(s)];
+  const built = [];
+  for (let i = 0; i < plans.length; i++) built.push(await buildInstance(i, plans[i], s, compat, warnings));
+  const source = await buildSource(s.workload, s.seed ?? 0);
+  return {
+    instances: built.map((b) => b.setup),
+    instanceInfo: built.map((b) => b.info),
+    source,
+    compat,
+    logIntervalNs: Math.round((s.logIntervalS ?? 1) * 1e9),
+    router: s.router ?? 'load',
+    counterIndex: { flops: COUNTER.flops, hbmBytes: COUNTER.hbmBytes, commBytes: COUNTER.commBytes, commNs: COUNTER.commNs },
+    warnings,
+  };
+}
+
+function planFromModel(s: z.output<typeof scenarioSchema>): InstancePlan {
+  const tp = s.tp ?? 1;
+  const plan: InstancePlan = { modelName: s.model!, recordHfId: true, hardwareLabel: s.hardware!, tp, knobs: {} };
+  if (tp > 1) {
+    // No cluster config: the GPUs talk over the card's NVLink (else PCIe); 1 µs per hop as LLMServingSim's rtx4090 configs.
+    const hw = resolveHardware(s.hardware!);
+    plan.link = { bandwidthGBps: hw.interconnect.nvlinkGBps ?? hw.interconnect.pcieGBps, latencyNs: 1000 };
+  }
+  return plan;
+}
+
+/** Instances of an LLMServingSim 2.0 cluster config (instance values win over the scenario's, README §4.1). */
+async function plansFromCluster(file: string, warnings: string[]): Promise<InstancePlan[]> {
+  const cfg = await loadClusterConfig(file);
+  const first = (x: number | number[]) => (Array.isArray(x) ? x[0] : x);
+  const link = { bandwidthGBps: first(cfg.linkBandwidthGBps), latencyNs: first(cfg.linkLatencyNs) };
+  const plans: InstancePlan[] = [];
+  for (const node of cfg.nodes) {
+    for (const inst of node.instances) {
+      const at = { file, field: inst.path };
+      if (inst.pp > 1) throw new InputError(`pp_size ${inst.pp}: pipeline parallelism is not supported yet`, { ...at, field: `${inst.path}.pp_size` });
+      if (inst.pdType !== null) throw new InputError(`pd_type '${inst.pdType}': prefill/decode disaggregation is not supported yet`, { ...at, field: `${inst.path}.pd_type` });
+      if (inst.ep > 1) throw new InputError(`ep_size ${inst.ep}: expert parallelism is not supported yet`, { ...at, field: `${inst.path}.ep_size` });
+      const o = inst.overrides;
+      for (const k of ['enableLocalOffloading', 'enableAttnOffloading', 'enableSubBatchInterleaving'] as const) {
+        if (o[k]) throw new InputError(`${k} is not supported yet`, at);
+      }
+      if (inst.placement) warnings.push(`instance ${inst.instanceId}: 'placement' is ignored (weights and KV stay on the GPU)`);
+      if (inst.dpGroup !== null) warnings.push(`instance ${inst.instanceId}: dp_group '${inst.dpGroup}' is simulated as an independent replica`);
+      plans.push({
+        modelName: inst.modelName,
+        model: inst.model,
+        hardwareLabel: inst.hardware,
+        tp: inst.tp,
+        memSizeGiB: inst.npuMem.memSizeGiB,
+        memBwGBps: inst.npuMem.memBandwidthGBps,
+        memUtil: inst.npuMem.memUtil ?? o.npuMemoryUtilization,
+        dtype: o.dtype,
+        kvCacheDtype: o.kvCacheDtype,
+        knobs: {
+          maxNumSeqs: o.maxNumSeqs,
+          maxNumBatchedTokens: o.maxNumBatchedTokens,
+          longPrefillTokenThreshold: o.longPrefillTokenThreshold,
+          enableChunkedPrefill: o.enableChunkedPrefill,
+          enablePrefixCaching: o.enablePrefixCaching,
+          reserveFullIsl: o.reserveFullIsl,
+          blockSize: o.blockSize,
+        },
+        link,
+        hostMem: { bandwidthGBps: node.cpuMem.memBandwidthGBps, latencyNs: node.cpuMem.memLatencyNs },
+      });
+    }
+  }
+  return plans;
+}
+
+/** Simulate a scenario end to end. */
+export async function simulate(scenario: Scenario, hooks: SimulateHooks = {}): Promise<SimulationReport> {
+  return runPrepared(await prepareScenario(scenario), hooks);
+}

@@ -1,0 +1,60 @@
+// `sim perf-model build`: a roofline bundle in LLMServingSim 2.0's layout, read back by the same lookup code.
+import { mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { COUNTER, CostModel } from '../src/cost/costModel.js';
+import { loadPerfBundle } from '../src/cost/perfBundle.js';
+import { buildRooflineBundle, listPerfBundles, variantName } from '../src/cost/perfModelBuild.js';
+import { LLAMA_8B, RTX4090 } from './cost-fixtures.js';
+
+describe('roofline bundle builder', () => {
+  const out = mkdtempSync(join(tmpdir(), 'servesim-perfmodel-'));
+  const built = buildRooflineBundle({ model: LLAMA_8B, hardware: RTX4090, tp: 1, weightDtype: 'bf16', kvDtype: 'bf16', outRoot: out });
+
+  it('writes the grids of the shipped RTX 4090 bundle: 1368 dense, 80 per-sequence, 8643 attention rows', async () => {
+    const r = await built;
+    expect(r.variantDir).toBe(join(out, 'RTX4090', 'meta-llama', 'Llama-3.1-8B', 'bf16'));
+    expect(r.rows).toEqual({ dense: 1368, perSequence: 80, attention: 8643 });
+    const bundle = loadPerfBundle(r.variantDir, 1);
+    expect([...bundle.dense!.keys()].sort()).toEqual(
+      ['act_fn', 'down_proj', 'embedding', 'final_layernorm', 'gate_up_proj', 'layernorm', 'o_proj', 'qkv_proj', 'rotary_emb'],
+    );
+    expect(bundle.skew).toBeUndefined();
+  });
+
+  it('read back as a profile, it gives the roofline times exactly on grid points', async () => {
+    const r = await built;
+    const base = { model: LLAMA_8B, hardware: RTX4090, weightDtype: 'bf16', kvDtype: 'bf16', tp: 1 } as const;
+    const profile = await CostModel.load({ ...base, perfBundle: r.variantDir });
+    const roofline = await CostModel.load(base);
+    const shapes: [number, number][][] = [
+      Array.from({ length: 16 }, () => [1, 1024]), // (0, 0, 16, 1024), 16 tokens, 16 sequences
+      [[512, 0]], // (512, 0, 0, 0)
+      [[16, 2048], [1, 4096], [1, 4096], [1, 4096], [1, 4096]], // mixed (16, 2048, 4, 4096): 20 tokens, 5 sequences
+    ];
+    for (const batch of shapes) {
+      for (const cm of [profile, roofline]) {
+        batch.forEach(([a, b], i) => {
+          cm.newTokens[i] = a;
+          cm.computedBefore[i] = b;
+        });
+      }
+      expect(profile.iterate(batch.length)).toBe(roofline.iterate(batch.length));
+      expect(profile.counters[COUNTER.lookups]).toBeGreaterThan(0);
+      expect(profile.counters[COUNTER.extrapolated]).toBe(0);
+    }
+  });
+
+  it('is listed with its generator and TP degrees', async () => {
+    const r = await built;
+    const [entry] = listPerfBundles(out);
+    expect(entry).toMatchObject({ variantDir: r.variantDir, hardware: 'RTX4090', model: 'meta-llama/Llama-3.1-8B', variant: 'bf16', tpDegrees: [1] });
+    expect(entry.generator).toMatch(/servesim roofline/);
+  });
+
+  it('names variants as LLMServingSim does', () => {
+    expect(variantName('bf16', 'bf16')).toBe('bf16');
+    expect(variantName('bf16', 'fp8')).toBe('bf16-kvfp8');
+  });
+});
