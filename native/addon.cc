@@ -18,7 +18,10 @@ double num(const Napi::Object& o, const char* key, double fallback) {
 }
 
 // A Float64Array property, copied into a vector (construction time only).
+// Returns {} with a pending exception on a wrong type; every helper returns early while one is pending, so
+// at most one exception is thrown.
 std::vector<double> f64(const Napi::Object& o, const char* key) {
+  if (o.Env().IsExceptionPending()) return {};
   const Napi::Value v = o.Get(key);
   if (!v.IsTypedArray() || v.As<Napi::TypedArray>().TypedArrayType() != napi_float64_array) {
     NAPI_THROW(Napi::TypeError::New(o.Env(), std::string("expected Float64Array '") + key + "'"), {});
@@ -28,15 +31,20 @@ std::vector<double> f64(const Napi::Object& o, const char* key) {
 }
 
 // {keys: Float64Array, timeUs | timeNs: Float64Array} -> Table1D with integer-ns values.
-servesim::Table1D table(const Napi::Object& o) {
+servesim::Table1D table(const Napi::Value& value) {
+  Napi::Env env = value.Env();
+  if (env.IsExceptionPending()) return {};
+  if (!value.IsObject()) NAPI_THROW(Napi::TypeError::New(env, "expected a table object {keys, timeUs | timeNs}"), {});
+  const Napi::Object o = value.As<Napi::Object>();
   const std::vector<double> keys = f64(o, "keys");
-  std::vector<double> ns;
-  if (o.Has("timeUs")) {
-    for (double us : f64(o, "timeUs")) ns.push_back(static_cast<double>(servesim::microsToNs(us)));
-  } else {
-    ns = f64(o, "timeNs");
+  if (env.IsExceptionPending()) return {};
+  const bool micros = o.Has("timeUs");
+  std::vector<double> ns = f64(o, micros ? "timeUs" : "timeNs");
+  if (env.IsExceptionPending()) return {};
+  if (micros) {
+    for (double& v : ns) v = static_cast<double>(servesim::microsToNs(v));
   }
-  if (ns.size() != keys.size()) NAPI_THROW(Napi::RangeError::New(o.Env(), "keys and times differ in length"), {});
+  if (ns.size() != keys.size()) NAPI_THROW(Napi::RangeError::New(env, "keys and times differ in length"), {});
   return servesim::Table1D(keys.data(), ns.data(), keys.size());
 }
 
@@ -44,8 +52,33 @@ std::vector<servesim::Table1D> tables(const Napi::Value& v) {
   std::vector<servesim::Table1D> out;
   if (!v.IsArray()) return out;
   const Napi::Array a = v.As<Napi::Array>();
-  for (uint32_t i = 0; i < a.Length(); ++i) out.push_back(table(a.Get(i).As<Napi::Object>()));
+  for (uint32_t i = 0; i < a.Length() && !v.Env().IsExceptionPending(); ++i) out.push_back(table(a.Get(i)));
   return out;
+}
+
+// Column arrays of one table must have equal lengths (the core indexes them together).
+bool sameLength(Napi::Env env, std::initializer_list<const std::vector<double>*> columns, const char* what) {
+  if (env.IsExceptionPending()) return false;
+  for (const auto* c : columns) {
+    if (c->size() != (*columns.begin())->size()) {
+      Napi::RangeError::New(env, std::string(what) + ": column arrays differ in length").ThrowAsJavaScriptException();
+      return false;
+    }
+  }
+  return true;
+}
+
+bool isTyped(const Napi::Value& v, napi_typedarray_type type) {
+  return v.IsTypedArray() && v.As<Napi::TypedArray>().TypedArrayType() == type;
+}
+
+// A layer slot index from JS, checked (an out-of-range slot would index past the kernel's arrays).
+bool slotIndex(const Napi::Value& v, Slot& out) {
+  if (!v.IsNumber()) return false;
+  const int s = v.As<Napi::Number>().Int32Value();
+  if (s < 0 || s >= servesim::kSlotCount) return false;
+  out = static_cast<Slot>(s);
+  return true;
 }
 
 servesim::KernelConfig kernelConfig(const Napi::Object& c) {
@@ -102,45 +135,58 @@ class KernelWrap : public Napi::ObjectWrap<KernelWrap> {
     Napi::Env env = info.Env();
     if (!info[0].IsObject()) NAPI_THROW_VOID(Napi::TypeError::New(env, "Kernel(config) expects an object"));
     const Napi::Object c = info[0].As<Napi::Object>();
+    if (!c.Get("model").IsObject() || !c.Get("precision").IsObject() || !c.Get("device").IsObject()) {
+      NAPI_THROW_VOID(Napi::TypeError::New(env, "Kernel(config) needs config.model, config.precision and config.device"));
+    }
     kernel_ = std::make_unique<servesim::Kernel>(kernelConfig(c));
     if (env.IsExceptionPending()) return;
     if (c.Get("tables").IsArray()) {
       const Napi::Array a = c.Get("tables").As<Napi::Array>();
       for (uint32_t i = 0; i < a.Length(); ++i) {
-        const Napi::Object t = a.Get(i).As<Napi::Object>();
-        kernel_->setTable(static_cast<Slot>(static_cast<int>(num(t, "slot", -1))), table(t));
+        const Napi::Value tv = a.Get(i);
+        if (!tv.IsObject()) NAPI_THROW_VOID(Napi::TypeError::New(env, "tables[] entries must be objects"));
+        const Napi::Object t = tv.As<Napi::Object>();
+        Slot slot;
+        if (!slotIndex(t.Get("slot"), slot)) NAPI_THROW_VOID(Napi::RangeError::New(env, "tables[].slot out of range"));
+        servesim::Table1D parsed = table(t);
+        if (env.IsExceptionPending()) return;
+        kernel_->setTable(slot, std::move(parsed));
       }
     }
     if (c.Get("missing").IsArray()) {
       const Napi::Array a = c.Get("missing").As<Napi::Array>();
       for (uint32_t i = 0; i < a.Length(); ++i) {
-        kernel_->setMissing(static_cast<Slot>(a.Get(i).As<Napi::Number>().Int32Value()));
+        Slot slot;
+        if (!slotIndex(a.Get(i), slot)) NAPI_THROW_VOID(Napi::RangeError::New(env, "missing[] slot out of range"));
+        kernel_->setMissing(slot);
       }
     }
     if (c.Get("attention").IsObject()) {
       const Napi::Object a = c.Get("attention").As<Napi::Object>();
       const auto pc = f64(a, "prefillChunk"), kp = f64(a, "kvPrefill"), nd = f64(a, "nDecode"), kv = f64(a, "kvDecode");
-      std::vector<double> ns;
-      for (double us : f64(a, "timeUs")) ns.push_back(static_cast<double>(servesim::microsToNs(us)));
-      if (env.IsExceptionPending()) return;
+      std::vector<double> ns = f64(a, "timeUs");
+      if (!sameLength(env, {&pc, &kp, &nd, &kv, &ns}, "attention")) return;
+      for (double& v : ns) v = static_cast<double>(servesim::microsToNs(v));
       kernel_->setAttention(servesim::AttentionTable(pc.data(), kp.data(), nd.data(), kv.data(), ns.data(), ns.size()));
     }
     if (c.Get("moe").IsObject()) {
       const Napi::Object a = c.Get("moe").As<Napi::Object>();
       const auto tokens = f64(a, "tokens"), activated = f64(a, "activatedExperts");
-      std::vector<double> ns;
-      for (double us : f64(a, "timeUs")) ns.push_back(static_cast<double>(servesim::microsToNs(us)));
-      if (env.IsExceptionPending()) return;
+      std::vector<double> ns = f64(a, "timeUs");
+      if (!sameLength(env, {&tokens, &activated, &ns}, "moe")) return;
+      for (double& v : ns) v = static_cast<double>(servesim::microsToNs(v));
       kernel_->setMoe(servesim::MoeTable(tokens.data(), activated.data(), ns.data(), ns.size()));
     }
     if (c.Get("skew").IsObject()) {
       const Napi::Object s = c.Get("skew").As<Napi::Object>();
       servesim::SkewBins bins{f64(s, "nBins"), f64(s, "skewRateBins"), f64(s, "kvBigBins"), f64(s, "kpBins")};
+      if (env.IsExceptionPending()) return;
       servesim::SkewFit fit(bins, num(s, "alphaDefault", 0), s.Get("hasTpEntry").ToBoolean().Value());
       if (s.Get("buckets").IsObject()) {
         const Napi::Object b = s.Get("buckets").As<Napi::Object>();
         const auto pc = f64(b, "pc"), n = f64(b, "n"), sr = f64(b, "sr"), kvb = f64(b, "kvb"), kp = f64(b, "kp");
         const auto alpha = f64(b, "alpha");
+        if (!sameLength(env, {&pc, &n, &sr, &kvb, &kp, &alpha}, "skew buckets")) return;
         for (std::size_t i = 0; i < alpha.size(); ++i) {
           fit.addBucket(static_cast<int64_t>(pc[i]), static_cast<int>(n[i]), static_cast<int>(sr[i]),
                         static_cast<int>(kvb[i]), static_cast<int>(kp[i]), alpha[i]);
@@ -152,18 +198,26 @@ class KernelWrap : public Napi::ObjectWrap<KernelWrap> {
     if (c.Get("v021").IsObject()) {
       const Napi::Object v = c.Get("v021").As<Napi::Object>();
       servesim::V021Tables t;
-      t.prologue = tables(v.Get("prologue"));
-      t.block = tables(v.Get("block"));
-      t.head = tables(v.Get("head"));
-      t.ropePrefill = table(v.Get("ropePrefill").As<Napi::Object>());
-      t.ropeDecode = table(v.Get("ropeDecode").As<Napi::Object>());
-      t.attnPrefill = table(v.Get("attnPrefill").As<Napi::Object>());
-      t.attnDecode = table(v.Get("attnDecode").As<Napi::Object>());
-      if (env.IsExceptionPending()) return;
+      // Stop at the first bad entry: no N-API call may run while an exception is pending.
+      for (auto [key, dest] : {std::pair{"prologue", &t.prologue}, {"block", &t.block}, {"head", &t.head}}) {
+        *dest = tables(v.Get(key));
+        if (env.IsExceptionPending()) return;
+      }
+      for (auto [key, dest] : {std::pair{"ropePrefill", &t.ropePrefill}, {"ropeDecode", &t.ropeDecode},
+                               {"attnPrefill", &t.attnPrefill}, {"attnDecode", &t.attnDecode}}) {
+        *dest = table(v.Get(key));
+        if (env.IsExceptionPending()) return;
+      }
       kernel_->setV021(std::move(t));
     }
     // The typed arrays are bound once: iterate(n) reads and writes them in place (keep them alive here).
+    if (!c.Get("buffers").IsObject()) NAPI_THROW_VOID(Napi::TypeError::New(env, "Kernel(config) needs config.buffers"));
     const Napi::Object b = c.Get("buffers").As<Napi::Object>();
+    if (!isTyped(b.Get("newTokens"), napi_int32_array) || !isTyped(b.Get("computedBefore"), napi_int32_array) ||
+        !isTyped(b.Get("counters"), napi_float64_array) || !isTyped(b.Get("breakdown"), napi_float64_array)) {
+      NAPI_THROW_VOID(Napi::TypeError::New(
+          env, "buffers: newTokens and computedBefore must be Int32Array, counters and breakdown Float64Array"));
+    }
     newTokensRef_ = Napi::Persistent(b.Get("newTokens").As<Napi::Int32Array>());
     computedBeforeRef_ = Napi::Persistent(b.Get("computedBefore").As<Napi::Int32Array>());
     countersRef_ = Napi::Persistent(b.Get("counters").As<Napi::Float64Array>());
@@ -181,6 +235,7 @@ class KernelWrap : public Napi::ObjectWrap<KernelWrap> {
 
  private:
   Napi::Value Iterate(const Napi::CallbackInfo& info) {
+    if (!info[0].IsNumber()) NAPI_THROW(Napi::TypeError::New(info.Env(), "iterate(n) expects a number"), {});
     const int64_t n = info[0].As<Napi::Number>().Int64Value();
     if (n < 0 || static_cast<std::size_t>(n) > capacity_) {
       NAPI_THROW(Napi::RangeError::New(info.Env(), "iterate(n): n is outside 0.." + std::to_string(capacity_)), {});

@@ -5,6 +5,8 @@ export { CostModel, COUNTER } from './cost/costModel.js';
 export type { CostModelOptions, IterationBreakdown, RooflineTuning } from './cost/costModel.js';
 export { loadPerfBundle } from './cost/perfBundle.js';
 export type { PerfBundle } from './cost/perfBundle.js';
+export { buildRooflineBundle, listPerfBundles } from './cost/perfModelBuild.js';
+export { calibrateRoofline } from './cost/calibrate.js';
 // Scenario: model, hardware and cluster catalogs and their arithmetic (src/scenario/).
 export type { Dtype, ModelArch, MoeArch, SlidingWindowArch, HardwareSpec, PeakTflops } from './scenario/types.js';
 export { listModels, parseModelConfig, resolveModel } from './scenario/model.js';
@@ -56,8 +58,8 @@ export type { LatencyStats, RequestTimings, ServingMetrics } from './report/metr
 export { REQUESTS_CSV_HEADER, RequestsCsvWriter, formatRequestRow, parseRequestsCsv } from './report/requestsCsv.js';
 export type { RequestRow } from './report/requestsCsv.js';
 export { buildSummary, formatSummaryText, summaryJson, writeSummaryJson } from './report/summary.js';
-export type { EngineTotals, RunSummary } from './report/summary.js';
-export { HeartbeatSeries, formatHeartbeat } from './report/heartbeat.js';
+export type { EngineTotals, InstanceLatency, RunSummary } from './report/summary.js';
+export { HeartbeatSeries, formatHeartbeat, formatHeartbeatDetail } from './report/heartbeat.js';
 export type { Heartbeat } from './report/heartbeat.js';
 export { AtomicFileWriter, writeFileAtomic } from './report/atomicFile.js';
 // Energy and carbon over the iteration records (src/energy/).
@@ -87,3 +89,31 @@ export { importSimLlmBenchmark, readPowerTrace, readGlobalImpacts, trapezoidEner
 export { importLlmEnergyMeasure } from './measured/llmEnergyMeasure.js';
 export { importExoBenchmark } from './measured/exo.js';
 export { combineMeasured } from './measured/combine.js';
+export { ecologitsEstimate, ecologitsGpuCount, ecologitsGpuJPerToken, ecologitsRequest } from './energy/ecologits.js';
+export { SimulationEnergyRecorder, energyConfigFor, simulateImpact, simulatedRunReport } from './energy/simulatedRunReport.js';
+export { compareRunReports, headlineFigures } from './report/runReport.js';
+export { formatComparisonText, formatRunReportText } from './report/runReportWriters.js';
+// Experiments: files with _extends, sweeps over worker threads, resumable/sharded results, capacity search (src/experiment/).
+export { loadExperiment } from './experiment/experimentFile.js';
+export type { LoadedExperiment } from './experiment/experimentFile.js';
+export { experimentSchema } from './experiment/experimentSchema.js';
+export type { CapacitySpec, Experiment, RankKey, Slo } from './experiment/experimentSchema.js';
+export { expandExperiment, runLabel } from './experiment/expand.js';
+export type { Plan, PlannedRun } from './experiment/expand.js';
+export { planExperiment, resultsDirOf, createExecutor } from './experiment/session.js';
+export type { PlannedExperiment } from './experiment/session.js';
+export { createInProcessExecutor, createWorkerExecutor } from './experiment/executor.js';
+export type { RunExecutor } from './experiment/executor.js';
+export type { RunOne, RunOutcome } from './experiment/runOutcome.js';
+export { METRIC_COLUMNS, metricsFromReport } from './experiment/runMetrics.js';
+export type { MetricColumn, RunMetrics } from './experiment/runMetrics.js';
+export { runSweep } from './experiment/sweep.js';
+export type { SweepOptions, SweepResult } from './experiment/sweep.js';
+export { ResultsStore, resultsTableCsv } from './experiment/resultsStore.js';
+export type { PlanFile, RunRecord } from './experiment/resultsStore.js';
+export { resolveShard, shardOf } from './experiment/shard.js';
+export type { Shard } from './experiment/shard.js';
+export { mergeShards } from './experiment/merge.js';
+export { capacityTableCsv, checkCapacitySpec, meetsSlo, rankCapacity, runCapacitySearch } from './experiment/capacity.js';
+export type { CapacityRow } from './experiment/capacity.js';
+export { runIdOf } from './experiment/runId.js';

@@ -168,6 +168,8 @@ export interface SimulationReport {
 export function runPrepared(p: PreparedRun, hooks: SimulateHooks = {}): SimulationReport {
   hooks.onStart?.({ compat: p.compat, instances: p.instanceInfo, totalRequests: p.source.totalRequests, warnings: p.warnings });
   const metrics = new MetricsAccumulator();
+  // With several instances, LLMServingSim also reports each one's statistics; split the exact-ITL budget between them.
+  const perInstance = p.instances.length > 1 ? new Map(p.instances.map((i) => [i.instanceId, new MetricsAccumulator(Math.floor(8_000_000 / p.instances.length))])) : undefined;
   const beats = new HeartbeatSeries();
   const csv = hooks.requestsCsvPath ? new RequestsCsvWriter(hooks.requestsCsvPath) : undefined;
   let totals: RunTotals;
@@ -183,6 +185,7 @@ export function runPrepared(p: PreparedRun, hooks: SimulateHooks = {}): Simulati
       observer: {
         onRequest(r) {
           metrics.add(r);
+          perInstance?.get(r.instanceId)?.add(r);
           csv?.write(r);
           hooks.onRequest?.(r);
         },
@@ -203,6 +206,12 @@ export function runPrepared(p: PreparedRun, hooks: SimulateHooks = {}): Simulati
   }
   const wallTimeS = (performance.now() - t0) / 1e3;
   const summary = buildSummary(metrics.result(totals.makespanNs), totals, wallTimeS);
+  if (perInstance) {
+    summary.perInstance = [...perInstance].map(([instanceId, m]) => {
+      const r = m.result(totals.makespanNs);
+      return { instanceId, requests: r.requests, ttftMs: r.ttftMs, tpotMs: r.tpotMs, itlMs: r.itlMs, e2eMs: r.e2eMs };
+    });
+  }
   if (hooks.summaryJsonPath) writeSummaryJson(hooks.summaryJsonPath, summary);
   return { compat: p.compat, summary, totals, instances: p.instanceInfo, heartbeats: beats.series, warnings: p.warnings };
 }
@@ -294,7 +303,9 @@ async function buildInstance(
   const modelNames = [...new Set([plan.modelName, model.hfId, model.hfId.replace(/-Instruct$/i, '')])];
   const variant = variantName(weightDtype, kvDtype);
   const perf = findPerfSource(s.perfModels, plan.hardwareLabel, modelNames, variant, tp, warnings);
-  const maxBatch = Math.max(knobs.maxNumSeqs > 0 ? knobs.maxNumSeqs : 0, knobs.maxNumSeqs > 0 ? 0 : Math.max(knobs.maxNumBatchedTokens, 8192));
+  // A batch holds at most max_num_seqs requests, and at most one request per token of the step's budget.
+  const tokenBudget = Math.min(knobs.maxNumBatchedTokens > 0 ? knobs.maxNumBatchedTokens : model.maxPositionEmbeddings, model.maxPositionEmbeddings);
+  const maxBatch = knobs.maxNumSeqs > 0 ? Math.min(knobs.maxNumSeqs, tokenBudget) : tokenBudget;
   const cost = await CostModel.load({
     model,
     hardware,

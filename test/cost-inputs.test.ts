@@ -160,3 +160,26 @@ describe('fallbacks when a bundle lacks tables or layers', () => {
     expect(cm.totals().roofline).toBe(3);
   });
 });
+
+describe('MoE bundles', () => {
+  it('tp1/moe.csv times the MoE block at the BALANCED tokens and experts per rank (README §2.6)', async () => {
+    const rows = ['tokens,activated_experts,time_us'];
+    for (const a of [1, 8]) for (const t of [1, 64]) rows.push(`${t},${a},${(1 + 0.01 * t + 0.1 * a).toFixed(3)}`);
+    const v = makeBundle({ 'dense.csv': DENSE, 'moe.csv': rows.join('\n') + '\n' });
+    const moeModel = {
+      ...LLAMA_8B, intermediateSize: 0,
+      moe: { numExperts: 8, expertsPerToken: 2, expertIntermediateSize: 1024, numSharedExperts: 0, sharedExpertIntermediateSize: 0 },
+    };
+    const cm = await CostModel.load({ model: moeModel, hardware: RTX4090, weightDtype: 'bf16', kvDtype: 'bf16', tp: 1, perfBundle: v });
+    expect(cm.layerSources().moe).toBe('table');
+    cm.newTokens[0] = 32;
+    cm.computedBefore[0] = 0;
+    cm.iterate(1);
+    // ep 1: all 32 tokens, min(32 x 2, 8) = 8 experts -> 1000 + 10 x 32 + 100 x 8 ns
+    expect(cm.breakdown().moe_ns).toBe(2120);
+  });
+  it('a moe.csv with a missing column is named', () => {
+    const v = makeBundle({ 'dense.csv': DENSE, 'moe.csv': 'tokens,time_us\n1,2\n' });
+    expect(inputError(() => loadPerfBundle(v, 1)).field).toBe('activated_experts');
+  });
+});

@@ -82,6 +82,38 @@ describe('roofline cost model', () => {
   });
 });
 
+describe('MoE models on the roofline', () => {
+  // Qwen3-30B-A3B: 48 layers, hidden 2048, 32/4 heads of 128, 128 experts (top-8) of width 768, vocab 151936.
+  const qwen3Moe = {
+    ...LLAMA_8B, name: 'qwen3-30b-a3b', hfId: 'Qwen/Qwen3-30B-A3B', modelType: 'qwen3_moe', hiddenSize: 2048, numLayers: 48,
+    numHeads: 32, numKvHeads: 4, headDim: 128, intermediateSize: 0, vocabSize: 151936,
+    moe: { numExperts: 128, expertsPerToken: 8, expertIntermediateSize: 768, numSharedExperts: 0, sharedExpertIntermediateSize: 0 },
+  };
+  // Active GEMM parameters per token: 48 x (q,k,v 2048x5120 + o 4096x2048 + router 2048x128 + 8 experts x 3 x 2048x768)
+  // + lm_head 2048x151936.
+  const ACTIVE = 48 * (2048 * 5120 + 4096 * 2048 + 2048 * 128 + 8 * 3 * 2048 * 768) + 2048 * 151936;
+  it('the MoE block replaces the dense MLP, qk_norm is timed, FLOPs follow the active parameters', async () => {
+    const cm = await CostModel.load({ model: qwen3Moe, hardware: RTX4090, weightDtype: 'bf16', kvDtype: 'bf16', tp: 1 });
+    const sources = cm.layerSources();
+    expect([sources.moe, sources.qk_norm, sources.gate_up_proj]).toEqual(['roofline', 'roofline', 'absent']);
+    decodes(cm, Array.from({ length: 64 }, () => 256));
+    // plus attention: 48 layers x 4 x 32 heads x 128 x 64 decodes x 257 keys each
+    const ratio = cm.counters[COUNTER.flops] / (2 * 64 * ACTIVE + 48 * 4 * 32 * 128 * 64 * 257);
+    expect(ratio).toBeGreaterThan(1);
+    expect(ratio).toBeLessThan(1.01);
+    expect(cm.breakdown().moe_ns).toBeGreaterThan(0);
+  });
+  it('ep must divide the experts; ep > 1 adds the dispatch and combine collectives', async () => {
+    const base = { model: qwen3Moe, hardware: RTX4090, weightDtype: 'bf16', kvDtype: 'bf16', tp: 2, link: { bandwidthGBps: 16, latencyNs: 1000 } } as const;
+    await expect(CostModel.load({ ...base, ep: 3 })).rejects.toThrow(/ep 3 must divide the 128 experts/);
+    const cm = await CostModel.load(base); // ep defaults to tp for MoE models
+    decodes(cm, [100, 200]);
+    const b = cm.breakdown();
+    expect(b.moe_comm_ns).toBeGreaterThan(0);
+    expect(cm.counters[COUNTER.commNs]).toBe(48 * (b.allreduce_ns + b.moe_comm_ns));
+  });
+});
+
 describe.skipIf(!HAS_REFERENCE)(`LLMServingSim v0.2.1 CSV (${HAS_REFERENCE ? 'reference present' : NO_REFERENCE_REASON})`, () => {
   const v021 = join(REFERENCE, 'llmservingsim', 'v0.2.1');
   const csv = join(v021, 'perf_model', 'RTX3090.csv');

@@ -5,6 +5,7 @@ import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { COUNTER, CostModel } from '../src/cost/costModel.js';
 import { loadPerfBundle } from '../src/cost/perfBundle.js';
+import { calibrateRoofline } from '../src/cost/calibrate.js';
 import { buildRooflineBundle, listPerfBundles, variantName } from '../src/cost/perfModelBuild.js';
 import { LLAMA_8B, RTX4090 } from './cost-fixtures.js';
 
@@ -56,5 +57,18 @@ describe('roofline bundle builder', () => {
   it('names variants as LLMServingSim does', () => {
     expect(variantName('bf16', 'bf16')).toBe('bf16');
     expect(variantName('bf16', 'fp8')).toBe('bf16-kvfp8');
+  });
+});
+
+describe('roofline calibration', () => {
+  it('recovers the constants of a bundle generated with known constants', async () => {
+    const out = mkdtempSync(join(tmpdir(), 'servesim-calibrate-'));
+    const known = { computeEfficiency: 0.55, memoryEfficiency: 0.75, launchOverheadNs: 1000 };
+    const common = { model: LLAMA_8B, hardware: RTX4090, tp: 1, weightDtype: 'bf16', kvDtype: 'bf16' } as const;
+    const built = await buildRooflineBundle({ ...common, outRoot: out, roofline: known });
+    const fit = await calibrateRoofline({ ...common, perfBundle: built.variantDir });
+    expect(fit.tuning).toEqual(known);
+    expect(fit.rmsLogError).toBeLessThan(0.01); // only off-grid interpolation of a few lm_head keys remains
+    expect(fit.rmsLogErrorDefault).toBeGreaterThan(0.1);
   });
 });

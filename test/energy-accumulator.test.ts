@@ -227,9 +227,26 @@ describe('attribution to requests', () => {
           expect(itSum).toBeCloseTo(r.energyJ.itTotal, 6);
           const opUnattributed = r.instances.filter((t) => t.requestWeight === 0).reduce((a, t) => a + t.operationalG, 0);
           expect(op + opUnattributed).toBeCloseTo(r.carbonG.operational, 9);
+          expect(r.carbonG.unattributedOperational).toBeCloseTo(opUnattributed, 9);
         },
       ),
       { numRuns: 100 },
     );
+  });
+
+  it("'equal' weights and 'unattributed' idle energy: busy parts split per request, the rest kept aside", () => {
+    const acc = new EnergyAccumulator(config([instance()], { attribution: { weight: 'equal', idle: 'unattributed' } }));
+    acc.onIteration(iter(0, 0, 1e9, 30e12, 0.2e12)); // busy IT: 300 J GPU + 40 J host
+    const a = { instanceId: 0, requestId: 'a', inputToks: 100, outputToks: 51 };
+    const b = { instanceId: 0, requestId: 'b', inputToks: 1, outputToks: 1 };
+    acc.onRequest(a);
+    acc.onRequest(b);
+    const r = acc.finish(3e9);
+    expect(r.attribute(a).energyJ).toBeCloseTo((340 * 1.5) / 2, 9);
+    expect(r.attribute(b).energyJ).toBeCloseTo((340 * 1.5) / 2, 9);
+    expect(r.energyJ.unattributed).toBeCloseTo(r.energyJ.facilityTotal - 340 * 1.5, 9);
+    const busyEmb = (876.5 * 1000) / (3 * YEAR_S); // 1 s busy of a 3 s reservation
+    expect(r.attribute(a).embodiedG).toBeCloseTo(busyEmb / 2, 12);
+    expect(r.carbonG.unattributedEmbodied).toBeCloseTo(2 * busyEmb, 12);
   });
 });

@@ -9,6 +9,7 @@ import { actEmbodied, embodiedRateGPerS, resolveEmbodied, seedLegacyEmbodied, se
 import { resolveGpuPower } from '../src/energy/gpuPower.js';
 import { loadGridSeriesCsv, regionGrid } from '../src/energy/gridIntensity.js';
 import { cpuPowerFraction, hostFromNodeSpec } from '../src/energy/hostPower.js';
+import { powerFromClusterConfig } from '../src/energy/llmServingSimPower.js';
 import { buildEnergyModel, resolvePue } from '../src/energy/setup.js';
 import type { HardwareSpec } from '../src/scenario/types.js';
 
@@ -59,6 +60,15 @@ describe('embodied carbon', () => {
     const none = resolveEmbodied({ name: 'MysteryGPU' });
     expect(none.kgPerGpu).toBeNull();
     expect(none.warnings[0]).toMatch(/no embodied-carbon estimate/);
+  });
+
+  it('a GPU outside the fixed table: whole-card seed-mtc first, ACT (die + memory) as the alternative', () => {
+    const g = { name: 'RTX4090', dieAreaMm2: 608.5, processNodeNm: 5, memCapacityGB: 25.8, memType: 'GDDR6X', tdpW: 450, transistorDensityPerMm2: 76.3e9 / 608.5 };
+    const r = resolveEmbodied(g, { hostShareKg: 0 });
+    expect(r.gpu?.method).toBe('seed-mtc');
+    expect(r.kgPerGpu).toBeCloseTo(seedMtcEmbodied(g).kgCO2e, 9);
+    expect(r.alternatives.map((a) => a.method)).toEqual(['act']);
+    expect(r.factors.find((f) => f.name === 'embodied_server_share_per_gpu')?.source).toBe('user');
   });
 
   it('amortisation: 876.5 kg over 3 years = 33.35 g/h (spec §6.4)', () => {
@@ -145,5 +155,38 @@ describe('buildEnergyModel', () => {
     expect((r.carbonG.operational / 5000) * 1000).toBeCloseTo((0.18 * 1000 * 369.5) / 3.6e6, 12); // ≈ 0.0185 g/1k
     expect(cfg.factors.find((f) => f.name === 'pue')?.value).toBe(1.2);
     expect(cfg.warnings.some((w) => /link/.test(w))).toBe(true);
+  });
+});
+
+describe('LLMServingSim power block from a cluster config', () => {
+  const block = {
+    base_node_power: 60,
+    npu: { RTXPRO6000: { idle_power: 35, standby_power: 300, active_power: 600, standby_duration: 18 } },
+    cpu: { idle_power: 10, active_power: 200, util: 0.15 },
+    dram: { dimm_size: 32, idle_power: 2.0, energy_per_bit: 6.0 },
+    link: { num_links: 1, idle_power: 5, energy_per_bit: 4.0 },
+    nic: { num_nics: 1, idle_power: 20 },
+    storage: { num_devices: 2, idle_power: 5 },
+  };
+  const node = (instances: number) => ({ num_instances: instances, cpu_mem: { mem_size: 512 }, power: block, instances: Array.from({ length: instances }, () => ({ hardware: 'RTXPRO6000', tp_size: 1 })) });
+  const gpu = { ...h100, name: 'RTXPRO6000', tdpW: 600 };
+
+  it('host power is per node: two single-instance nodes each carry a whole node, one node with two instances halves it', () => {
+    const two = powerFromClusterConfig({ nodes: [node(1), node(1)] }, 'c.json')!;
+    expect(two.instancesPerNode).toEqual([1, 1]);
+    const inst = [0, 1].map((instanceId) => ({ instanceId, hardware: gpu, gpuCount: 1, dtype: 'bf16' as const }));
+    const a = buildEnergyModel({ instances: inst, llmServingSim: two, pue: 1 });
+    expect(a.instances.map((i) => i.host.otherW)).toEqual([95, 95]);
+    expect(a.instances[0].gpuPower.activity).toBe('constant-active');
+    expect(a.instances[0].linkEnergyPerBitPJ).toBe(4);
+    const one = powerFromClusterConfig({ nodes: [node(2)] }, 'c.json')!;
+    const b = buildEnergyModel({ instances: inst, llmServingSim: one, pue: 1 });
+    expect(b.instances.map((i) => i.host.otherW)).toEqual([47.5, 47.5]);
+  });
+
+  it('no power block → null; differing blocks → error naming the node', () => {
+    expect(powerFromClusterConfig({ nodes: [{ ...node(1), power: undefined }] }, 'c.json')).toBeNull();
+    const other = { ...node(1), power: { ...block, base_node_power: 70 } };
+    expect(() => powerFromClusterConfig({ nodes: [node(1), other] }, 'c.json')).toThrow(/c\.json, field 'nodes\.1\.power'/);
   });
 });

@@ -61,4 +61,11 @@ describe('Sim LLM Benchmark import', () => {
     expect(r.timeseries?.power_w).toHaveLength(4);
     expect(() => readGlobalImpacts(fx('sim-llm-global_impacts.csv'), 'mistral', 10)).toThrow(/no global row for model 'mistral'.*models: mistral:7b/);
   });
+
+  it('raw latencies of one user count give E2E statistics and the request count', () => {
+    const r = importSimLlmBenchmark([fx('sim-llm-power-gpu0.csv')], { pue: 1, nbUsers: 10, rawLatencies: fx('sim-llm-raw_latencies.csv') });
+    expect(r.workload.requests_completed).toBe(2);
+    expect(r.performance.e2e_latency_ms).toMatchObject({ count: 2, mean: 2000, min: 1000, max: 3000 });
+    expect(r.intensity.wh_per_request).toBeCloseTo(195 / 3600 / 2, 12);
+  });
 });

@@ -5,6 +5,7 @@ import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { HeartbeatSeries, formatHeartbeat } from '../src/report/heartbeat.js';
 import { MetricsAccumulator } from '../src/report/metrics.js';
+import { kvInitLine } from '../src/report/startBanner.js';
 import { buildSummary, formatSummaryText, summaryJson, writeSummaryJson } from '../src/report/summary.js';
 
 const totals = { preemptions: 3, recomputedTokens: 120, peakKvBlocks: 75, kvBlocksTotal: 100, prefixRequestedTokens: 400, prefixHitTokens: 32, iterations: 9 };
@@ -64,5 +65,16 @@ describe('heartbeat', () => {
     expect(b.promptTokensPerS).toBeCloseTo(200, 9);
     expect(b.generationTokensPerS).toBeCloseTo(100, 9);
     expect(h.series.length).toBe(2);
+  });
+});
+
+describe('start banner', () => {
+  it("prints LLMServingSim's KV Cache Initialization line (RTX4090 example: 2588 blocks × 16 × 131,072 B = 5.05 GiB)", () => {
+    const line = kvInitLine({
+      instanceId: 0, model: 'meta-llama/Llama-3.1-8B', hardware: 'RTX4090', tp: 1, weightDtype: 'bf16', kvDtype: 'bf16', memUtil: 0.833919,
+      kvBytesPerToken: 131072, numKvBlocks: 2588, kvTokens: 41408, costSource: 'profile',
+      knobs: { maxNumSeqs: 256, maxNumBatchedTokens: 2048, blockSize: 16, enablePrefixCaching: true, enableChunkedPrefill: true },
+    });
+    expect(line).toBe('Instance [0] : 41408 tokens / 2588 blocks (5.05 GiB/rank at util 0.83)');
   });
 });

@@ -95,6 +95,15 @@ describe('sim run', () => {
     expect(summary.e2eMs.mean).toBeCloseTo(rows.reduce((s, x) => s + x.latencyNs, 0) / 30 / 1e6, 6);
   });
 
+  it('--log-level INFO adds a state line under each heartbeat; --log-interval sets the spacing', async () => {
+    const r = await sim(['run', '--model', 'llama-3.1-8b', '--hardware', 'RTX3090', '--dataset', tsv, '--log-level', 'INFO', '--log-interval', '0.5']);
+    expect(r.code, r.stderr).toBe(0);
+    const beats = [...r.stderr.matchAll(/^\[([\d.]+)s\] Avg prompt throughput/gm)].map((m) => Number(m[1]));
+    expect(beats.slice(0, 3)).toEqual([0.5, 1, 1.5]);
+    const details = r.stderr.match(/^ +└─Running: \d+ reqs, Waiting: \d+ reqs, KV blocks \d+ \/ 3400 \([\d.]+ % Used\)/gm) ?? [];
+    expect(details.length).toBe(beats.length);
+  });
+
   it('open loop: --arrival poisson --rate --num-reqs is seeded and reproducible; --quiet silences heartbeats', async () => {
     const args = (seed: number, out: string) => ['run', '--model', 'llama-3.1-8b', '--hardware', 'H100', '--dataset', tsv, '--arrival', 'poisson', '--rate', '20', '--num-reqs', '40', '--seed', String(seed), '--output', out, '--quiet'];
     const a = await sim(args(7, join(dir, 'p1.csv')));
@@ -155,19 +164,37 @@ describe('sim run', () => {
 });
 
 describe.skipIf(!existsSync(REF2))('drop-in for LLMServingSim 2.0 (reference ../shared absent → skipped)', () => {
-  it('the README §8 RTX4090 command reproduces the published sim.csv byte for byte', async () => {
-    const ex = join(REF2, 'bench', 'examples', 'RTX4090', 'Llama-3.1-8B');
-    const out = join(dir, 'sim.csv');
+  const runs = [
+    { hw: 'RTX4090', maxNumSeqs: '256', banner: /Instance \[0\] : 41408 tokens \/ 2588 blocks \(5\.05 GiB\/rank at util 0\.83\)/, preemptions: /^Preemptions:\s+194$/m },
+    { hw: 'RTXPRO6000', maxNumSeqs: '128', banner: /Instance \[0\] : 585248 tokens \/ 36578 blocks \(71\.44 GiB\/rank at util 0\.90\)/, preemptions: undefined },
+  ];
+  for (const run of runs) {
+    it(`the README §8 ${run.hw} command reproduces the published sim.csv byte for byte`, async () => {
+      const ex = join(REF2, 'bench', 'examples', run.hw, 'Llama-3.1-8B');
+      const out = join(dir, `${run.hw}.csv`);
+      const r = await sim([
+        'run', '--cluster-config', join(ex, 'config.json'), '--dataset', join(REF2, 'workloads', 'sharegpt-llama-3.1-8b-300-sps10.jsonl'),
+        '--output', out, '--num-reqs', '300', '--dtype', 'bfloat16', '--kv-cache-dtype', 'auto', '--block-size', '16',
+        '--max-num-seqs', run.maxNumSeqs, '--max-num-batched-tokens', '2048', '--log-level', 'WARNING', '--network-backend', 'analytical',
+        '--perf-models', join(REF2, 'profiler', 'perf'), '--compat', 'llmservingsim2', '--quiet',
+      ]);
+      expect(r.code, r.stderr).toBe(0);
+      expect(r.stdout).toMatch(run.banner);
+      if (run.preemptions) expect(r.stdout).toMatch(run.preemptions);
+      else expect(r.stdout).not.toMatch(/Preemptions/);
+      expect(readFileSync(out).equals(readFileSync(join(ex, 'outputs', 'sim.csv')))).toBe(true);
+    });
+  }
+
+  it('the 10-request example on one RTXPRO6000 (outputs/example_single_run.csv) byte for byte', async () => {
+    const out = join(dir, 'single.csv');
     const r = await sim([
-      'run', '--cluster-config', join(ex, 'config.json'), '--dataset', join(REF2, 'workloads', 'sharegpt-llama-3.1-8b-300-sps10.jsonl'),
-      '--output', out, '--num-reqs', '300', '--dtype', 'bfloat16', '--kv-cache-dtype', 'auto', '--block-size', '16',
-      '--max-num-seqs', '256', '--max-num-batched-tokens', '2048', '--log-level', 'WARNING', '--network-backend', 'analytical',
-      '--perf-models', join(REF2, 'profiler', 'perf'), '--compat', 'llmservingsim2', '--quiet',
+      'run', '--cluster-config', join(REF2, 'configs', 'cluster', 'single_node_single_instance.json'), '--dataset', join(REF2, 'workloads', 'example_trace.jsonl'),
+      '--dtype', 'bfloat16', '--block-size', '16', '--num-reqs', '10', '--perf-models', join(REF2, 'profiler', 'perf'), '--compat', 'llmservingsim2',
+      '--output', out, '--quiet',
     ]);
     expect(r.code, r.stderr).toBe(0);
-    expect(r.stdout).toMatch(/Instance \[0\] : 41408 tokens \/ 2588 blocks \(5\.05 GiB\/rank at util 0\.83\)/);
-    expect(r.stdout).toMatch(/^Preemptions:\s+194$/m);
-    expect(readFileSync(out).equals(readFileSync(join(ex, 'outputs', 'sim.csv')))).toBe(true);
+    expect(readFileSync(out).equals(readFileSync(join(REF2, 'outputs', 'example_single_run.csv')))).toBe(true);
   });
 });
 

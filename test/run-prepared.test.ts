@@ -120,4 +120,24 @@ describe('runPrepared', () => {
     expect(existsSync(join(dir, 'x.csv'))).toBe(false);
     expect(readdirSync(dir)).toEqual([]);
   });
+
+  it('two instances: per-instance statistics come from that instance\'s requests only', () => {
+    const specs: RequestSpec[] = [];
+    for (let i = 0; i < 20; i++) specs.push({ id: i, arrivalNs: i * 3_000_000, inputToks: 30 + i, outputToks: 2 + (i % 5) });
+    const p = prepared(specs, fakeCost(1_000_000, 1000, 0));
+    p.instances.push({ instanceId: 1, modelName: 'test/model', cost: fakeCost(3_000_000, 1000, 0), knobs: { ...DEFAULT_KNOBS }, numKvBlocks: 1000 });
+    p.router = 'round-robin';
+    const byInstance = new Map<number, number[]>();
+    const report = runPrepared(p, { onRequest: (r) => byInstance.set(r.instanceId, [...(byInstance.get(r.instanceId) ?? []), r.ttftNs]) });
+    const per = report.summary.perInstance!;
+    expect(per.map((x) => x.instanceId)).toEqual([0, 1]);
+    expect(per[0].requests + per[1].requests).toBe(20);
+    for (const x of per) {
+      const ttfts = byInstance.get(x.instanceId)!;
+      expect(x.requests).toBe(ttfts.length);
+      expect(x.ttftMs.mean).toBeCloseTo(ttfts.reduce((a, b) => a + b, 0) / ttfts.length / 1e6, 9);
+    }
+    // The slower instance (3 ms per step) has the larger TTFT.
+    expect(per[1].ttftMs.mean).toBeGreaterThan(per[0].ttftMs.mean);
+  });
 });

@@ -103,11 +103,12 @@ describe('serving invariants (fast-check)', () => {
         expect(totals.peakKvBlocks).toBeLessThanOrEqual(numKvBlocks);
         expect(totals.makespanNs).toBe(t);
         expect(totals.iterations).toBe(cost.batches.length);
-        // Work: every prompt token not hit in the cache and every decode is computed at least once; exactly once
-        // without preemption.
+        // Work: without preemption every prompt token not hit in the cache and every decode is computed exactly once.
+        // With preemption and no prefix cache, at least that (a resumed request may find more of its prompt cached
+        // than at its first admission, so with the cache on there is no such bound).
         const needed = records.reduce((a, r) => a + r.inputToks - r.prefixHitTokens + r.outputToks - 1, 0);
         if (totals.preemptions === 0) expect(computed).toBe(needed);
-        else expect(computed).toBeGreaterThanOrEqual(needed);
+        else if (!sc.prefixCaching) expect(computed).toBeGreaterThanOrEqual(needed);
         expect(totals.outputTokens).toBe(specs.reduce((a, s) => a + s.outputToks, 0));
       }),
       { numRuns: 150 },

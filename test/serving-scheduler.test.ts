@@ -223,3 +223,55 @@ describe('request sources with feedback', () => {
     ]);
   });
 });
+
+describe('idle instances next to a busy one (llmservingsim2)', () => {
+  // Every batch takes 10,000 ns; the cost model may report internal events at 2,500 / 5,000 / 7,500 ns into it.
+  class EventfulCost extends LinearCost {
+    constructor(private readonly events: boolean) {
+      super(10_000, 0);
+    }
+    internalEventOffsetsNs?(out: Float64Array): number {
+      if (!this.events) return 0;
+      out.set([2500, 5000, 7500]);
+      return 3;
+    }
+  }
+  const twoInstances = (events: boolean, compat: 'llmservingsim2' | 'vllm') => {
+    const records: RequestRecord[] = [];
+    runServing({
+      instances: [0, 1].map((instanceId) => ({
+        instanceId,
+        modelName: 'm',
+        cost: new EventfulCost(events),
+        knobs: { ...DEFAULT_KNOBS, maxNumSeqs: 4 },
+        numKvBlocks: 8,
+      })),
+      // R0 goes to instance 0 and keeps it busy over [0, 10,000]; R1 arrives at 3,000 and goes to idle instance 1.
+      source: new ListSource([
+        { id: 0, arrivalNs: 0, inputToks: 2, outputToks: 1 },
+        { id: 1, arrivalNs: 3000, inputToks: 2, outputToks: 1 },
+      ]),
+      compat,
+      observer: { onRequest: (r) => records.push(r) },
+    });
+    return records.map((r) => [r.requestId, r.instanceId, r.queuingDelayNs]);
+  };
+
+  it("are polled at the busy instance's internal events, then at its batch completions, else every 1 ms", () => {
+    // Instance 1 is polled at 2,500 (nothing yet), then at 5,000: R1 starts 2,000 ns after arriving.
+    expect(twoInstances(true, 'llmservingsim2')).toEqual([
+      [0, 0, 0],
+      [1, 1, 2000],
+    ]);
+    // Without internal events: polled when instance 0's batch completes at 10,000.
+    expect(twoInstances(false, 'llmservingsim2')).toEqual([
+      [0, 0, 0],
+      [1, 1, 7000],
+    ]);
+    // 'vllm' mode has no cross-instance polling: instance 1 keeps its own 1 ms cadence from t = 0.
+    expect(twoInstances(true, 'vllm')).toEqual([
+      [0, 0, 0],
+      [1, 1, 997_000],
+    ]);
+  });
+});

@@ -1,32 +1,29 @@
 #include "collectives.h"
 
+#include <cmath>
+
 namespace servesim {
 
 Network networkFromConfig(double linkBandwidthGBps, double linkLatencyNs, double npuMemBandwidthGBps) {
   return {linkBandwidthGBps * 1073741824.0 / 1e9, linkLatencyNs, npuMemBandwidthGBps};
 }
 
-double collectiveOverheadNs(int p) { return p <= 1 ? 0.0 : 28.0 + 18.6 * (p - 2); }
-
 namespace {
-// `linkSteps` ring steps of one chunk each on the link, `memPasses` local-memory passes of one chunk.
-double ringNs(double bytes, int p, const Network& net, int linkSteps, int memPasses, double overheadNs) {
+constexpr double kMemPassEndpointNs = 5.0;
+constexpr double kCollectiveNs = 10.0;
+// One transfer of `bytes` at `bytesPerNs` completes at the next integer ns tick.
+double transferNs(double bytes, double bytesPerNs) { return std::floor(bytes / bytesPerNs) + 1.0; }
+double ringNs(double bytes, int p, const Network& net, int linkSteps, int memPasses) {
   if (p <= 1) return 0.0;
   const double chunk = bytes / p;
-  return linkSteps * (net.linkLatencyNs + chunk / net.linkBytesPerNs) + memPasses * chunk / net.localMemBytesPerNs +
-         overheadNs;
+  return linkSteps * (net.linkLatencyNs + transferNs(chunk, net.linkBytesPerNs)) +
+         memPasses * (transferNs(chunk, net.localMemBytesPerNs) + kMemPassEndpointNs) + kCollectiveNs;
 }
 }  // namespace
 
-double allReduceNs(double bytes, int p, const Network& net) {
-  return ringNs(bytes, p, net, 2 * (p - 1), 3 * (p - 1), collectiveOverheadNs(p));
-}
-double reduceScatterNs(double bytes, int p, const Network& net) {
-  return ringNs(bytes, p, net, p - 1, 2 * (p - 1), collectiveOverheadNs(p) / 2);
-}
-double allGatherNs(double bytes, int p, const Network& net) {
-  return ringNs(bytes, p, net, p - 1, p - 1, collectiveOverheadNs(p) / 2);
-}
+double allReduceNs(double bytes, int p, const Network& net) { return ringNs(bytes, p, net, 2 * (p - 1), 3 * (p - 1)); }
+double reduceScatterNs(double bytes, int p, const Network& net) { return ringNs(bytes, p, net, p - 1, 2 * (p - 1)); }
+double allGatherNs(double bytes, int p, const Network& net) { return ringNs(bytes, p, net, p - 1, p - 1); }
 double allToAllNs(double bytes, int p, const Network& net) {
   if (p <= 1) return 0.0;
   return (p - 1) * (net.linkLatencyNs + (bytes / p) / net.linkBytesPerNs);

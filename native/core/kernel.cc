@@ -166,6 +166,8 @@ void Kernel::computeV021(const int32_t* newTokens, const int32_t* computedBefore
     }
   }
   const int64_t block = dense + rope + attn;
+  // Breakdown in v0.2.1 terms: rotary_emb / attention hold the per-request rope / attn sums, lm_head the head
+  // (final_layernorm + lm_head); the other per-token layers are only in block_ns.
   breakdown[kEmbedding] = static_cast<double>(prologue);
   breakdown[kRotaryEmb] = static_cast<double>(rope);
   breakdown[kAttention] = static_cast<double>(attn);
@@ -223,7 +225,7 @@ int64_t Kernel::iterate(const int32_t* newTokens, const int32_t* computedBefore,
                             config_.ioBytesPerElement;
     moeComm = std::llround(allGatherNs(dispatch, ep, config_.network)) +
               std::llround(reduceScatterNs(hiddenBytes, ep, config_.network));
-    commBytes += layers * (dispatch + hiddenBytes) * (ep - 1) / ep * ep;
+    commBytes += layers * (dispatch + hiddenBytes) * (ep - 1);  // (ep-1) S / ep per rank, ep ranks
   }
   counters[kCommBytes] = commBytes;
   const int64_t comm = m.numLayers * (allReducesPerBlock * allReduce + moeComm);

@@ -90,9 +90,12 @@ TEST_CASE(all_reduce_equals_the_alpha_beta_formula) {
   const Network net = networkFromConfig(16, 20000, 1597);
   EXPECT_NEAR(net.linkBytesPerNs, 16 * 1073741824.0 / 1e9, 1e-12);
   const double S = 131072;
-  const double expected = 2 * (20000 + (S / 2) / net.linkBytesPerNs) + 3 * (S / 2) / 1597 + 28;
-  EXPECT_NEAR(allReduceNs(S, 2, net), expected, 1e-9);
-  EXPECT_NEAR(allReduceNs(S, 2, net), 47781, 47781 * 0.01);  // README §3.6 worked example
+  // By hand: chunk 65,536 B; 65,536 / 17.18 B/ns = 3,814.7 -> 3,815; 65,536 / 1597 = 41.04 -> 42.
+  // 2 x (20,000 + 3,815) + 3 x (42 + 5) + 10 = 47,781 ns: the README §3.6 worked example, exactly.
+  EXPECT_NEAR(allReduceNs(S, 2, net), 47781, 0);
+  // p = 4, S = 8192, link 100 GB/s, no latency: 6 x (floor(19.07) + 1) + 9 x (floor(1.28) + 1 + 5) + 10 = 193
+  // (derived/allreduce_times.csv).
+  EXPECT_NEAR(allReduceNs(8192, 4, networkFromConfig(100, 0, 1597)), 193, 0);
   EXPECT_NEAR(allReduceNs(S, 1, net), 0, 0);
   EXPECT_NEAR(pointToPointNs(S, net), 20000 + S / net.linkBytesPerNs, 1e-9);
   EXPECT_NEAR(allToAllNs(S, 4, net), 3 * (20000 + (S / 4) / net.linkBytesPerNs), 1e-9);

@@ -8,6 +8,10 @@ import { perfModelCommand } from './perf-model.js';
 import { importCommand } from './import.js';
 import { impactCommand } from './impact.js';
 import { compareCommand, reportCommand } from './report.js';
+import { configCommand } from './config.js';
+import { sweepCommand } from './sweep.js';
+import { capacityCommand } from './capacity.js';
+import { resultsCommand } from './results.js';
 
 // eslint-disable-next-line @typescript-eslint/no-explicit-any
-export const commands: CommandModule<any, any>[] = [versionCommand, datasetCommand, runCommand, catalogCommand, perfModelCommand, importCommand, impactCommand, reportCommand, compareCommand];
+export const commands: CommandModule<any, any>[] = [versionCommand, datasetCommand, runCommand, catalogCommand, perfModelCommand, importCommand, impactCommand, reportCommand, compareCommand, configCommand, sweepCommand, capacityCommand, resultsCommand];

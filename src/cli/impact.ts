@@ -33,6 +33,8 @@ interface ImpactArgs {
   'link-pj-per-bit'?: number;
   'power-model': 'auto' | 'utilization' | 'three-state';
   'per-request': boolean;
+  attribution: 'tokens' | 'equal';
+  'idle-energy': 'proRata' | 'unattributed';
   out?: string;
   'run-id': string;
 }
@@ -63,6 +65,8 @@ export const impactCommand: CommandModule<object, ImpactArgs> = {
       .option('lifetime-util', { type: 'number', describe: "lifetime utilisation for --amortisation busy" })
       .option('link-pj-per-bit', { type: 'number', describe: 'link energy per bit (pJ); default off' })
       .option('power-model', { choices: ['auto', 'utilization', 'three-state'] as const, default: 'auto' as const, describe: "auto: three-state when the cluster config has a power block" })
+      .option('attribution', { choices: ['tokens', 'equal'] as const, default: 'tokens' as const, describe: 'split per request by tokens processed, or equally' })
+      .option('idle-energy', { choices: ['proRata', 'unattributed'] as const, default: 'proRata' as const, describe: 'spread idle energy over requests, or keep it as a separate line' })
       .option('per-request', { type: 'boolean', default: true, describe: 'keep per-request rows in the report' })
       .option('out', { type: 'string', describe: 'RunReport: .json, .msgpack or .csv' })
       .option('run-id', { type: 'string', default: 'impact' }) as unknown as Argv<ImpactArgs>,
@@ -108,6 +112,7 @@ export const impactCommand: CommandModule<object, ImpactArgs> = {
         host,
         llmServingSim,
         linkEnergyPerBitPJ: a['link-pj-per-bit'],
+        attribution: { weight: a.attribution, idle: a['idle-energy'] },
         amortisation: { basis: a.amortisation, ...(a['lifetime-years'] !== undefined ? { lifetimeYears: a['lifetime-years'] } : {}), lifetimeUtilisation: a['lifetime-util'] },
       },
     });

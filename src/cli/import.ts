@@ -25,6 +25,7 @@ interface ImportArgs {
   model?: string;
   'nb-users'?: number;
   'global-impacts'?: string;
+  'raw-latencies'?: string;
   unit?: 'W' | 'mW';
   ci?: number;
   gpu?: string;
@@ -50,7 +51,7 @@ function importOne(a: ImportArgs): RunReport {
     case 'codecarbon':
       return importCodeCarbon(one(), { row: rowOption(a.row), modelId: a.model });
     case 'sim-llm-benchmark':
-      return importSimLlmBenchmark(a.files, { unit: a.unit, pue: a.pue, modelId: a.model, nbUsers: a['nb-users'], globalImpacts: a['global-impacts'], ciGPerKWh: a.ci, gpuName: a.gpu });
+      return importSimLlmBenchmark(a.files, { unit: a.unit, pue: a.pue, modelId: a.model, nbUsers: a['nb-users'], globalImpacts: a['global-impacts'], rawLatencies: a['raw-latencies'], ciGPerKWh: a.ci, gpuName: a.gpu });
     case 'llm-energy-measure':
       return importLlmEnergyMeasure(one(), { pue: a.pue });
     case 'exo':
@@ -72,13 +73,14 @@ export const importCommand: CommandModule<object, ImportArgs> = {
       .option('model', { type: 'string', describe: 'model id (codecarbon, sim-llm-benchmark, exo)' })
       .option('nb-users', { type: 'number', describe: 'sim-llm-benchmark: user count of the run' })
       .option('global-impacts', { type: 'string', describe: 'sim-llm-benchmark: global_impacts[_mtc].csv' })
+      .option('raw-latencies', { type: 'string', describe: 'sim-llm-benchmark: raw_latencies_<model>.csv (needs --nb-users)' })
       .option('unit', { choices: ['W', 'mW'] as const, describe: 'sim-llm-benchmark: power unit (mW for tegrastats)' })
       .option('ci', { type: 'number', describe: 'sim-llm-benchmark: grid intensity gCO2e/kWh' })
       .option('gpu', { type: 'string', describe: 'sim-llm-benchmark: GPU name' })
       .option('codecarbon', { type: 'string', describe: 'pair a benchmark (vllm, llmservingsim, exo) with this CodeCarbon emissions.csv for energy' })
       .option('codecarbon-row', { type: 'string', describe: 'row of --codecarbon (run_id or index)' })
       .option('quiet', { type: 'boolean', default: false, describe: 'do not print the report' }) as unknown as Argv<ImportArgs>,
-  handler: (a) => {
+  handler: async (a) => {
     let report = importOne(a);
     if (a.codecarbon) report = combineMeasured(report, importCodeCarbon(a.codecarbon, { row: rowOption(a['codecarbon-row']) }));
     if (!a.quiet) process.stdout.write(formatRunReportText(report));

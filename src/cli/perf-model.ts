@@ -3,6 +3,7 @@
 import { join } from 'node:path';
 import type { CommandModule } from 'yargs';
 import { PACKAGE_ROOT } from '../cost/native.js';
+import { calibrateRoofline } from '../cost/calibrate.js';
 import { buildRooflineBundle, listPerfBundles } from '../cost/perfModelBuild.js';
 import { resolveHardware } from '../scenario/hardware.js';
 import { resolveModel } from '../scenario/model.js';
@@ -18,6 +19,7 @@ interface BuildArgs {
   dtype: Dtype;
   'kv-dtype'?: Dtype;
   out: string;
+  'calibrate-from'?: string;
 }
 
 const build: CommandModule<object, BuildArgs> = {
@@ -30,12 +32,31 @@ const build: CommandModule<object, BuildArgs> = {
       .option('tp', { type: 'number', default: 1, describe: 'tensor-parallel degree' })
       .option('dtype', { choices: DTYPES, default: 'bf16' as Dtype, describe: 'weight dtype (variant folder name)' })
       .option('kv-dtype', { choices: DTYPES, describe: 'KV-cache dtype (default: the weight dtype; int4 weights keep a bf16 KV)' })
-      .option('out', { type: 'string', default: DEFAULT_ROOT, describe: 'root folder: <out>/<hardware>/<org>/<model>/<variant>' }),
+      .option('out', { type: 'string', default: DEFAULT_ROOT, describe: 'root folder: <out>/<hardware>/<org>/<model>/<variant>' })
+      .option('calibrate-from', {
+        type: 'string',
+        describe: 'a measured LLMServingSim 2.0 bundle (variant folder) of this GPU and model: fit the roofline constants to it first',
+      }),
   handler: async (args) => {
     const model = await resolveModel(args.model);
     const hardware = resolveHardware(args.hardware);
     const kvDtype = args['kv-dtype'] ?? (args.dtype === 'int4' ? 'bf16' : args.dtype);
-    const r = await buildRooflineBundle({ model, hardware, tp: args.tp, weightDtype: args.dtype, kvDtype, outRoot: args.out });
+    const common = { model, hardware, tp: args.tp, weightDtype: args.dtype, kvDtype };
+    let fitted: Awaited<ReturnType<typeof calibrateRoofline>> | undefined;
+    if (args['calibrate-from']) {
+      fitted = await calibrateRoofline({ ...common, perfBundle: args['calibrate-from'] });
+      const t = fitted.tuning;
+      process.stdout.write(
+        `calibrated on ${fitted.shapes} batch shapes: compute efficiency ${t.computeEfficiency}, memory efficiency ${t.memoryEfficiency}, ` +
+          `launch overhead ${t.launchOverheadNs} ns; rms log error ${fitted.rmsLogError.toFixed(3)} (uncalibrated ${fitted.rmsLogErrorDefault.toFixed(3)})\n`,
+      );
+    }
+    const r = await buildRooflineBundle({
+      ...common,
+      outRoot: args.out,
+      roofline: fitted?.tuning,
+      calibration: fitted && { from: args['calibrate-from']!, rmsLogError: fitted.rmsLogError, rmsLogErrorDefault: fitted.rmsLogErrorDefault },
+    });
     process.stdout.write(
       `wrote ${r.variantDir}/tp${args.tp}: ${r.rows.dense} dense, ${r.rows.perSequence} per-sequence, ${r.rows.attention} attention rows\n`,
     );

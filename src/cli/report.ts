@@ -9,7 +9,7 @@ const show: CommandModule<object, { file: string; out?: string }> = {
     (y as Argv<object>)
       .positional('file', { type: 'string', demandOption: true, describe: 'RunReport .json or .msgpack' })
       .option('out', { type: 'string', describe: 'also convert it: .json, .msgpack or .csv' }) as unknown as Argv<{ file: string; out?: string }>,
-  handler: (a) => {
+  handler: async (a) => {
     const report = readRunReport(a.file);
     process.stdout.write(formatRunReportText(report));
     if (a.out) process.stdout.write(`Saved the run report to ${writeRunReport(a.out, report).join(', ')}\n`);
@@ -30,7 +30,7 @@ export const compareCommand: CommandModule<object, { a: string; b: string }> = {
     (y as Argv<object>)
       .positional('a', { type: 'string', demandOption: true, describe: 'RunReport A (.json or .msgpack)' })
       .positional('b', { type: 'string', demandOption: true, describe: 'RunReport B' }) as unknown as Argv<{ a: string; b: string }>,
-  handler: (args) => {
+  handler: async (args) => {
     process.stdout.write(formatComparisonText(readRunReport(args.a), readRunReport(args.b)));
   },
 };

@@ -3,7 +3,7 @@
 // Parses flags into a Scenario, calls simulate(), prints. No simulation logic here.
 import type { ArgumentsCamelCase, Argv, CommandModule } from 'yargs';
 import { InputError } from '../errors.js';
-import { formatHeartbeat } from '../report/heartbeat.js';
+import { formatHeartbeat, formatHeartbeatDetail } from '../report/heartbeat.js';
 import { formatRunStart } from '../report/startBanner.js';
 import { formatSummaryText } from '../report/summary.js';
 import { simulate, type Scenario, type WorkloadSpec } from '../simulate.js';
@@ -46,7 +46,7 @@ function builder(y: Argv) {
     .option('reserve-full-isl', { type: 'boolean', group: G_SERVE, describe: 'admit only if the whole sequence fits (on)' })
     .option('request-routing-policy', { choices: ['LOAD', 'RR', 'RAND', 'CUSTOM'] as const, group: G_SERVE, default: 'LOAD' as const })
     .option('log-interval', { type: 'number', group: G_OUT, default: 1.0, describe: 'heartbeat interval in simulated seconds' })
-    .option('log-level', { choices: ['WARNING', 'INFO', 'DEBUG'] as const, group: G_OUT, default: 'WARNING' as const })
+    .option('log-level', { choices: ['WARNING', 'INFO', 'DEBUG'] as const, group: G_OUT, default: 'WARNING' as const, describe: 'INFO/DEBUG add a state line (running, waiting, KV use, prefix hits) under each heartbeat' })
     .option('output', { type: 'string', group: G_OUT, describe: "per-request CSV (LLMServingSim format); '{run_id}' is replaced" })
     .option('summary', { type: 'string', group: G_OUT, describe: 'summary JSON' })
     .option('quiet', { type: 'boolean', group: G_OUT, default: false, describe: 'no heartbeat lines or progress bar' })
@@ -201,28 +201,47 @@ export const runCommand: CommandModule<object, RunArgs> = {
   describe: 'Simulate serving a workload (drop-in for LLMServingSim `python -m serving`)',
   builder: builder as unknown as CommandModule<object, RunArgs>['builder'],
   handler: async (argv) => {
-    const { scenario, runId } = scenarioFromArgs(argv);
-    const live = !argv.quiet;
-    let bar: ReturnType<typeof progressBar> | undefined;
-    const report = await simulate(scenario, {
-      requestsCsvPath: argv.output?.replace('{run_id}', runId),
-      summaryJsonPath: argv.summary,
-      onStart: (start) => {
-        process.stdout.write(formatRunStart(start.instances, start.compat));
-        for (const w of start.warnings) process.stderr.write(`warning: ${w}\n`);
-        if (live && process.stderr.isTTY) bar = progressBar(start.totalRequests);
-      },
-      onRequest: () => bar?.tick(),
-      onHeartbeat: live
-        ? (hb) => {
-            bar?.clear();
-            process.stderr.write(formatHeartbeat(hb) + '\n');
-          }
-        : undefined,
-    });
-    bar?.clear();
-    process.stdout.write(formatSummaryText(report.summary));
-    if (argv.output) process.stdout.write(`Saved each request's record to ${argv.output.replace('{run_id}', runId)}\n`);
-    if (argv.summary) process.stdout.write(`Saved the summary to ${argv.summary}\n`);
+    guardStdoutPipe();
+    await runAndPrint(argv);
   },
 };
+
+let pipeGuarded = false;
+/** `sim run ... | head`: a closed pipe ends the output quietly, not with an EPIPE stack trace (installed once). */
+function guardStdoutPipe(): void {
+  if (pipeGuarded) return;
+  pipeGuarded = true;
+  process.stdout.on('error', (err: NodeJS.ErrnoException) => {
+    if (err.code === 'EPIPE') process.exit(0);
+    throw err;
+  });
+}
+
+async function runAndPrint(argv: RunArgs): Promise<void> {
+  const { scenario, runId } = scenarioFromArgs(argv);
+  const live = !argv.quiet;
+  let bar: ReturnType<typeof progressBar> | undefined;
+  let kvBlocksTotal = 0;
+  const report = await simulate(scenario, {
+    requestsCsvPath: argv.output?.replace('{run_id}', runId),
+    summaryJsonPath: argv.summary,
+    onStart: (start) => {
+      process.stdout.write(formatRunStart(start.instances, start.compat));
+      kvBlocksTotal = start.instances.reduce((n, i) => n + i.numKvBlocks, 0);
+      for (const w of start.warnings) process.stderr.write(`warning: ${w}\n`);
+      if (live && process.stderr.isTTY) bar = progressBar(start.totalRequests);
+    },
+    onRequest: () => bar?.tick(),
+    onHeartbeat: live
+      ? (hb) => {
+          bar?.clear();
+          process.stderr.write(formatHeartbeat(hb) + '\n');
+          if (argv.logLevel !== 'WARNING') process.stderr.write(formatHeartbeatDetail(hb, kvBlocksTotal) + '\n');
+        }
+      : undefined,
+  });
+  bar?.clear();
+  process.stdout.write(formatSummaryText(report.summary));
+  if (argv.output) process.stdout.write(`Saved each request's record to ${argv.output.replace('{run_id}', runId)}\n`);
+  if (argv.summary) process.stdout.write(`Saved the summary to ${argv.summary}\n`);
+}

@@ -76,12 +76,20 @@ export class CostModel {
   readonly source: 'profile' | 'roofline' | 'v0.2.1-csv';
   /** Problems found while loading that do not stop the run (e.g. a layer missing from a table). */
   readonly warnings: readonly string[];
+  /** The sweep bounds of a profile bundle (meta.yaml engine_effective): beyond them lookups extrapolate, and
+   *  LLMServingSim logs a one-time warning when a run's limits exceed them (README §1.2). */
+  readonly profiledLimits?: { maxNumBatchedTokens?: number; maxNumSeqs?: number };
   private readonly breakdownBuf: Float64Array;
   // eslint-disable-next-line @typescript-eslint/no-explicit-any
   private readonly kernel: any;
 
-  // eslint-disable-next-line @typescript-eslint/no-explicit-any
-  private constructor(kernel: any, buffers: Buffers, source: CostModel['source'], warnings: string[]) {
+  private constructor(
+    kernel: any, // eslint-disable-line @typescript-eslint/no-explicit-any
+    buffers: Buffers,
+    source: CostModel['source'],
+    warnings: string[],
+    profiledLimits?: CostModel['profiledLimits'],
+  ) {
     this.kernel = kernel;
     this.newTokens = buffers.newTokens;
     this.computedBefore = buffers.computedBefore;
@@ -89,6 +97,7 @@ export class CostModel {
     this.breakdownBuf = buffers.breakdown;
     this.source = source;
     this.warnings = warnings;
+    this.profiledLimits = profiledLimits;
   }
 
   static async load(opts: CostModelOptions): Promise<CostModel> {
@@ -117,9 +126,13 @@ export class CostModel {
     const config: Record<string, unknown> = { ...baseConfig(opts), buffers };
     const warnings: string[] = [];
     let source: CostModel['source'] = 'roofline';
+    let profiledLimits: CostModel['profiledLimits'];
     if (opts.perfBundle) {
       source = 'profile';
-      Object.assign(config, bundleConfig(loadPerfBundle(opts.perfBundle, opts.tp), opts.model, warnings));
+      const bundle = loadPerfBundle(opts.perfBundle, opts.tp);
+      const engine = bundle.meta.engine_effective;
+      profiledLimits = engine && { maxNumBatchedTokens: engine.max_num_batched_tokens, maxNumSeqs: engine.max_num_seqs };
+      Object.assign(config, bundleConfig(bundle, opts.model, warnings));
     } else if (opts.perfCsv) {
       source = 'v0.2.1-csv';
       const v = loadV021Csv(opts.perfCsv, opts.model);
@@ -134,7 +147,7 @@ export class CostModel {
         attnDecode: t(v.attnDecode),
       };
     }
-    return new CostModel(new addon.Kernel(config), buffers, source, warnings);
+    return new CostModel(new addon.Kernel(config), buffers, source, warnings, profiledLimits);
   }
 
   /** ONE native call for the whole batch of n requests; returns the iteration time in integer ns. */
@@ -169,10 +182,11 @@ interface Buffers {
   breakdown: Float64Array;
 }
 
-// Peak FLOP/s for the weight dtype (dequantising int4 / int8 / fp8 kernels without their own peak run at bf16).
+// Peak FLOP/s for the weight dtype. int4 is weight-only quantization (src/scenario/types.ts): its GEMMs dequantize
+// and run at bf16. int8 / fp8 (W8A8) use their own tensor-core peak when the spec has one, else bf16.
 function peakTflops(hw: HardwareSpec, dtype: Dtype): number {
   const p = hw.peakTflops;
-  const own = p[dtype as keyof typeof p];
+  const own = dtype === 'int4' ? undefined : p[dtype as keyof typeof p];
   return own ?? p.bf16 ?? p.fp16;
 }
 

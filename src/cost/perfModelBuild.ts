@@ -26,6 +26,8 @@ export interface BuildOptions {
   kvDtype: Dtype;
   outRoot: string; // bundles go to <outRoot>/<hardware>/<hf org>/<model>/<variant>
   roofline?: RooflineTuning;
+  /** provenance of `roofline` when it was fitted to a measured bundle (recorded in meta.yaml) */
+  calibration?: { from: string; rmsLogError: number; rmsLogErrorDefault: number };
 }
 
 export interface BuildResult {
@@ -172,6 +174,13 @@ function metaYaml(opts: BuildOptions, variant: string, existingFile: string): st
       weight_dtype: opts.weightDtype,
       kv_dtype: opts.kvDtype,
     },
+    ...(opts.calibration && {
+      calibration: {
+        from: opts.calibration.from,
+        rms_log_error: Number(opts.calibration.rmsLogError.toFixed(4)),
+        rms_log_error_uncalibrated: Number(opts.calibration.rmsLogErrorDefault.toFixed(4)),
+      },
+    }),
     skew_fit: { enabled: false },
   };
   return stringifyYaml(meta);

@@ -14,6 +14,8 @@
 //   * rope/attn of a decode: 1-D over kv_cache on the input = 1 rows (kv_cache = 0 included) at its
 //     computed_before; keys are stored as kv_cache + 1 because the 1-D rule clamps queries at 1 (README §2.3).
 // All 1-D lookups use the LLMServingSim 2.0 rule (linear, clamp below, extrapolate from the last two points).
+// TP: the CSV holds one GPU's times as profiled; tp > 1 adds the all-reduces but does not rescale the layers.
+// There is no sampler layer in this format.
 import { InputError } from '../errors.js';
 import type { ModelArch } from '../scenario/types.js';
 import { readCsvFile } from './csv.js';

@@ -16,6 +16,18 @@ export interface EnergyModelConfig {
   hostSplit: boolean;
   factors: Factor[];
   warnings: string[];
+  /** How totals are split over requests (energy-model.md §7); default tokens / proRata. */
+  attribution?: AttributionPolicy;
+}
+
+/**
+ * weight: 'tokens' = tokens processed (prompt + decode steps), 'equal' = 1 per request (EcoLogits' allocation).
+ * idle: 'proRata' spreads gap energy, idle host power and idle-time embodied over the instance's requests with the same
+ * weights; 'unattributed' keeps them as a separate line (totals always include them).
+ */
+export interface AttributionPolicy {
+  weight: 'tokens' | 'equal';
+  idle: 'proRata' | 'unattributed';
 }
 
 export interface InstanceEnergyTotals {
@@ -34,7 +46,10 @@ export interface InstanceEnergyTotals {
   facilityTotalJ: number;
   operationalG: number;
   embodiedG: number | null;
-  requestWeight: number; // Σ tokens processed of the requests reported on this instance
+  requestWeight: number; // Σ weights of the requests reported on this instance
+  busyFacilityJ: number; // facility energy of busy iterations (GPU busy + host busy + link, × PUE)
+  busyOperationalG: number;
+  busyEmbodiedG: number | null; // embodied accrued during busy time
 }
 
 export interface RequestImpact {
@@ -57,10 +72,10 @@ export interface EnergyResult {
     itTotal: number;
     facilityOverhead: number;
     facilityTotal: number;
-    unattributed: number; // facility energy of instances that reported no request
+    unattributed: number; // facility energy no request carries (instances without requests; idle energy if 'unattributed')
   };
   meanGpuPowerW: number; // mean per GPU over the makespan
-  carbonG: { operational: number; embodied: number | null; total: number | null };
+  carbonG: { operational: number; embodied: number | null; total: number | null; unattributedOperational: number; unattributedEmbodied: number | null };
   waterL: number | null;
   effectiveCiGPerKWh: number; // operational carbon / facility energy
   amortisation: AmortisationSpec;
@@ -91,7 +106,11 @@ export class EnergyAccumulator {
   private readonly linkJ: Float64Array;
   private readonly opG: Float64Array;
   private readonly weight: Float64Array;
+  private readonly busyItJ: Float64Array;
+  private readonly busyOpG: Float64Array;
+  private readonly policy: AttributionPolicy;
   private readonly gPerJ: number; // kWh conversion × PUE, so op carbon = IT J × gPerJ × CI
+  private readonly staticCi: number | null; // shortcut for a constant grid intensity (the common case)
   private finished = false;
 
   constructor(private readonly config: EnergyModelConfig) {
@@ -113,7 +132,11 @@ export class EnergyAccumulator {
     this.linkJ = new Float64Array(n);
     this.opG = new Float64Array(n);
     this.weight = new Float64Array(n);
+    this.busyItJ = new Float64Array(n);
+    this.busyOpG = new Float64Array(n);
+    this.policy = config.attribution ?? { weight: 'tokens', idle: 'proRata' };
     this.gPerJ = config.site.pue / J_PER_KWH;
+    this.staticCi = config.grid.staticGPerKWh;
   }
 
   private slot(instanceId: number): number {
@@ -147,13 +170,17 @@ export class EnergyAccumulator {
     this.ramJ[s] += ramJ;
     this.otherJ[s] += otherJ;
     this.linkJ[s] += linkJ;
-    const ci = this.config.grid.meanGPerKWh(rec.startNs / 1e9, rec.endNs / 1e9);
-    this.opG[s] += (gpuJ + cpuJ + ramJ + otherJ + linkJ) * this.gPerJ * ci;
+    const ci = this.staticCi ?? this.config.grid.meanGPerKWh(rec.startNs / 1e9, rec.endNs / 1e9);
+    const itJ = gpuJ + cpuJ + ramJ + otherJ + linkJ;
+    const opG = itJ * this.gPerJ * ci;
+    this.opG[s] += opG;
+    this.busyItJ[s] += itJ;
+    this.busyOpG[s] += opG;
   }
 
   /** Adds a finished request's weight to its instance (call once per request, during or after the run). */
   onRequest(req: EnergyRequestRecord): void {
-    this.weight[this.slot(req.instanceId)] += requestTokensProcessed(req);
+    this.weight[this.slot(req.instanceId)] += this.policy.weight === 'equal' ? 1 : requestTokensProcessed(req);
   }
 
   /**
@@ -178,10 +205,14 @@ export class EnergyAccumulator {
     this.cpuJ[s] += h.cpuIdleW * gS;
     this.ramJ[s] += h.ramW * gS;
     this.otherJ[s] += h.otherW * gS;
-    const grid = this.config.grid;
-    let opG = hostJ * grid.meanGPerKWh(aS, bS);
-    if (staticS > 0) opG += staticJ * grid.meanGPerKWh(aS, aS + staticS);
-    if (idleS > 0) opG += idleJ * grid.meanGPerKWh(aS + staticS, bS);
+    let opG: number;
+    if (this.staticCi !== null) opG = (hostJ + staticJ + idleJ) * this.staticCi;
+    else {
+      const grid = this.config.grid;
+      opG = hostJ * grid.meanGPerKWh(aS, bS);
+      if (staticS > 0) opG += staticJ * grid.meanGPerKWh(aS, aS + staticS);
+      if (idleS > 0) opG += idleJ * grid.meanGPerKWh(aS + staticS, bS);
+    }
     this.opG[s] += opG * this.gPerJ;
   }
 
@@ -201,9 +232,11 @@ export class EnergyAccumulator {
       const itTotalJ = this.gpuBusyJ[s] + this.gpuIdleJ[s] + this.cpuJ[s] + this.ramJ[s] + this.otherJ[s] + this.linkJ[s];
       const busyS = this.busyNs[s] / 1e9;
       let embodiedG: number | null = null;
+      let busyEmbodiedG: number | null = null;
       if (spec.embodiedKgPerGpu !== null) {
         const rate = embodiedRateGPerS(spec.embodiedKgPerGpu, cfg.amortisation);
         embodiedG = spec.gpuCount * rate * (cfg.amortisation.basis === 'reservation' ? makespanS : busyS);
+        busyEmbodiedG = spec.gpuCount * rate * busyS;
       }
       return {
         instanceId: spec.instanceId,
@@ -222,6 +255,9 @@ export class EnergyAccumulator {
         operationalG: this.opG[s],
         embodiedG,
         requestWeight: this.weight[s],
+        busyFacilityJ: this.busyItJ[s] * pue,
+        busyOperationalG: this.busyOpG[s],
+        busyEmbodiedG,
       };
     });
     const sum = (f: (t: InstanceEnergyTotals) => number) => instances.reduce((acc, t) => acc + f(t), 0);
@@ -235,6 +271,16 @@ export class EnergyAccumulator {
     const warnings = [...cfg.warnings];
     if (cfg.grid.extendsPastData(makespanS)) warnings.push(`the run (${makespanS.toFixed(1)} s) extends past the grid-intensity series: its last value was held`);
     const unattributedInstances = instances.filter((t) => t.requestWeight === 0);
+    const idleOut = this.policy.idle === 'unattributed';
+    // What requests carry, per instance: everything (proRata) or the busy part only; the rest is unattributed.
+    const carried = (t: InstanceEnergyTotals) =>
+      t.requestWeight === 0
+        ? { e: 0, op: 0, emb: t.embodiedG === null ? null : 0 }
+        : idleOut
+          ? { e: t.busyFacilityJ, op: t.busyOperationalG, emb: t.busyEmbodiedG }
+          : { e: t.facilityTotalJ, op: t.operationalG, emb: t.embodiedG };
+    const carriedBySlot = instances.map(carried);
+    const policy = this.policy;
     if (unattributedInstances.length > 0) {
       warnings.push(`instances ${unattributedInstances.map((t) => t.instanceId).join(', ')} reported no requests: their energy is not attributed to any request`);
     }
@@ -256,10 +302,16 @@ export class EnergyAccumulator {
         itTotal,
         facilityOverhead: itTotal * (pue - 1),
         facilityTotal,
-        unattributed: unattributedInstances.reduce((acc, t) => acc + t.facilityTotalJ, 0),
+        unattributed: facilityTotal - carriedBySlot.reduce((a, c) => a + c.e, 0),
       },
       meanGpuPowerW: makespanS > 0 && gpuCount > 0 ? (gpuBusy + gpuIdle) / (makespanS * gpuCount) : 0,
-      carbonG: { operational, embodied, total: embodied === null ? null : operational + embodied },
+      carbonG: {
+        operational,
+        embodied,
+        total: embodied === null ? null : operational + embodied,
+        unattributedOperational: operational - carriedBySlot.reduce((a, c) => a + c.op, 0),
+        unattributedEmbodied: embodied === null ? null : embodied - carriedBySlot.reduce((a, c) => a + (c.emb ?? 0), 0),
+      },
       waterL: hasWater ? (itTotal / J_PER_KWH) * wue : null,
       effectiveCiGPerKWh: facilityTotal > 0 ? operational / (facilityTotal / J_PER_KWH) : (cfg.grid.staticGPerKWh ?? 0),
       amortisation: cfg.amortisation,
@@ -270,8 +322,10 @@ export class EnergyAccumulator {
         const slot = bySlot.get(req.instanceId);
         if (slot === undefined) throw new Error(`energy model: request ${req.requestId} on unknown instance ${req.instanceId}`);
         const t = instances[slot];
-        const share = t.requestWeight > 0 ? requestTokensProcessed(req) / t.requestWeight : 0;
-        return { energyJ: t.facilityTotalJ * share, operationalG: t.operationalG * share, embodiedG: t.embodiedG === null ? null : t.embodiedG * share };
+        const w = policy.weight === 'equal' ? 1 : requestTokensProcessed(req);
+        const share = t.requestWeight > 0 ? w / t.requestWeight : 0;
+        const c = carriedBySlot[slot];
+        return { energyJ: c.e * share, operationalG: c.op * share, embodiedG: c.emb === null ? null : c.emb * share };
       },
     };
   }

@@ -101,8 +101,8 @@ export interface ResolvedEmbodied {
 }
 
 /**
- * Default per energy-model.md §6.1: the fixed table when the GPU is in it; else ACT when die area and node are known;
- * else seed-mtc when its inputs are known; else unknown. Other computable estimates go to provenance as alternatives.
+ * Default per energy-model.md §6.1: the fixed table when the GPU is in it; else seed-mtc when its inputs are known
+ * (whole card, 179.9 kg for H100 vs the 164 kg PCF); else ACT (die + memory only, a lower bound); else unknown. Other computable estimates go to provenance as alternatives.
  */
 export function resolveEmbodied(gpu: EmbodiedGpuInput, opts: { hostShareKg?: number; override?: EmbodiedEstimate } = {}): ResolvedEmbodied {
   const t = embodiedTable();
@@ -116,8 +116,9 @@ export function resolveEmbodied(gpu: EmbodiedGpuInput, opts: { hostShareKg?: num
       if (!(err instanceof InputError)) throw err;
     }
   };
-  tryAdd(() => actEmbodied(gpu));
+  // Whole-card seed-mtc (scaled from a primary-data A100 LCA) before ACT, which covers die and memory only.
   tryAdd(() => seedMtcEmbodied(gpu));
+  tryAdd(() => actEmbodied(gpu));
   const chosen = opts.override ?? candidates[0] ?? null;
   const hostShareKg = opts.hostShareKg ?? t.hostSharePerGpuKg.value;
   const factors: Factor[] = [];

@@ -89,8 +89,9 @@ export function resolveGpuPower(gpu: Pick<HardwareSpec, 'name' | 'tdpW' | 'idleP
 
 /** Peak rates of one GPU at a dtype, from the hardware catalog's units (TFLOPS, decimal GB/s). */
 export function gpuRates(gpu: Pick<HardwareSpec, 'name' | 'peakTflops' | 'memBandwidthGBps'>, dtype: Dtype): GpuRates {
-  const tflops = gpu.peakTflops[dtype] ?? (dtype === 'int4' ? gpu.peakTflops.int8 : undefined) ?? gpu.peakTflops.bf16;
-  if (!(tflops > 0) || !(gpu.memBandwidthGBps > 0)) {
+  // The dtype's own peak; int4 weights compute in int8; a dtype the GPU lacks (0 or absent) falls back to bf16, then fp16.
+  const tflops = [gpu.peakTflops[dtype], dtype === 'int4' ? gpu.peakTflops.int8 : undefined, gpu.peakTflops.bf16, gpu.peakTflops.fp16].find((v) => v !== undefined && v > 0);
+  if (tflops === undefined || !(gpu.memBandwidthGBps > 0)) {
     throw new InputError(`GPU '${gpu.name}' needs peakTflops.${dtype} and memBandwidthGBps > 0 for the utilisation power model`, { field: 'peakTflops' });
   }
   return { peakFlopsPerS: tflops * 1e12, memBandwidthBytesPerS: gpu.memBandwidthGBps * 1e9 };

@@ -83,10 +83,13 @@ export function llmServingSimHost(power: LlmServingSimPower, cpuMemGiB: number, 
  * The `power` block of an LLMServingSim cluster config, if every node has one (as LLMServingSim requires to enable
  * it). Nodes must share one block here (the energy setup applies one to all instances).
  */
-export function powerFromClusterConfig(raw: unknown, file: string): { power: LlmServingSimPower; hardwareLabel: string; cpuMemGiB: number } | null {
+export function powerFromClusterConfig(
+  raw: unknown,
+  file: string,
+): { power: LlmServingSimPower; hardwareLabel: string; cpuMemGiB: number; instancesPerNode: number[] } | null {
   const nodes = (raw as { nodes?: unknown })?.nodes;
   if (!Array.isArray(nodes) || nodes.length === 0) return null;
-  if (!nodes.every((n) => n && typeof n === 'object' && 'power' in n)) return null;
+  if (!nodes.every((n) => n && typeof n === 'object' && n.power !== undefined && n.power !== null)) return null;
   const first = nodes[0] as { power: unknown; cpu_mem?: { mem_size?: number }; instances?: { hardware?: string }[] };
   const power = parseLlmServingSimPower(first.power, { file, field: 'nodes.0.power' });
   for (let i = 1; i < nodes.length; i++) {
@@ -98,5 +101,9 @@ export function powerFromClusterConfig(raw: unknown, file: string): { power: Llm
   if (!hardwareLabel) throw new InputError('expected an instance with a hardware name', { file, field: 'nodes.0.instances.0.hardware' });
   const cpuMemGiB = first.cpu_mem?.mem_size;
   if (typeof cpuMemGiB !== 'number') throw new InputError('expected cpu_mem.mem_size (GiB) for DRAM idle power', { file, field: 'nodes.0.cpu_mem.mem_size' });
-  return { power, hardwareLabel, cpuMemGiB };
+  for (let i = 1; i < nodes.length; i++) {
+    if (nodes[i]?.cpu_mem?.mem_size !== cpuMemGiB) throw new InputError('nodes with different cpu_mem sizes are not supported with a power block yet', { file, field: `nodes.${i}.cpu_mem.mem_size` });
+  }
+  const instancesPerNode = nodes.map((n) => (Array.isArray(n.instances) ? n.instances.length : 0));
+  return { power, hardwareLabel, cpuMemGiB, instancesPerNode };
 }

@@ -1,24 +1,11 @@
-// The Sim LLM Benchmark infra JSON (energy-model.md §1.1, §3.1): PUE, user sweep, and per-GPU embodied inputs.
-// Mapping: PUE → site PUE; Nb_users → concurrency sweep; MANUFACTURE_DATA "more-than-carbon" → seed-mtc, else seed-legacy;
-// tech_node and date_sortie are strings upstream (parsed here); fu spellings are normalised.
+// The Sim LLM Benchmark infra JSON (energy-model.md §1.1, §3.1), site side: PUE, user sweep, embodied method, models.
+// GPU entries are read by the scenario room's seed parser (seedGpusFromJson), so there is one GPU reading of the file;
+// here they become embodied-carbon inputs. MANUFACTURE_DATA "more-than-carbon" → seed-mtc, else seed-legacy.
 import { z } from 'zod';
+import { seedGpusFromJson } from '../scenario/hardware.js';
+import type { HardwareSpec } from '../scenario/types.js';
 import { readJsonFile } from '../measured/common.js';
 import type { EmbodiedGpuInput } from './embodied.js';
-
-const numeric = z.union([z.number(), z.string().regex(/^\s*\d+(\.\d+)?\s*$/, 'expected a number or numeric string')]).transform((v) => Number(v));
-
-const gpuSchema = z.looseObject({
-  nom: z.string().min(1),
-  die_area: z.number().positive(),
-  tdp: z.number().positive(),
-  tech_node: numeric,
-  type_memoire: z.string(),
-  taille_memoire: z.number().positive(),
-  foundry: z.string().optional(),
-  date_sortie: numeric.optional(),
-  fu: z.string().optional(),
-  density: z.number().positive().optional(),
-});
 
 const infraSchema = z.looseObject({
   infra_name: z.string(),
@@ -27,10 +14,8 @@ const infraSchema = z.looseObject({
   Nb_users: z.array(z.number().int().positive()).min(1),
   MANUFACTURE_DATA: z.string().optional(),
   Models: z.array(z.string()).optional(),
-  gpus: z.record(z.string(), gpuSchema).refine((g) => Object.keys(g).length > 0, 'expected at least one GPU'),
+  gpus: z.record(z.string(), z.unknown()).refine((g) => Object.keys(g).length > 0, 'expected at least one GPU'),
 });
-
-export type FormFactorClass = 'large-scale' | 'desktop' | 'gaming' | 'edge';
 
 export interface SeedInfra {
   infraName: string;
@@ -38,18 +23,7 @@ export interface SeedInfra {
   concurrencySweep: number[];
   embodiedMethod: 'seed-mtc' | 'seed-legacy';
   models: string[];
-  gpus: (EmbodiedGpuInput & { id: string; foundry?: string; releaseYear?: number; formFactorClass?: FormFactorClass })[];
-}
-
-/** "Large scale"/"Large-scale" → large-scale, "Gamming" (sic, upstream) → gaming. */
-export function normalizeFormFactor(fu: string | undefined): FormFactorClass | undefined {
-  if (fu === undefined) return undefined;
-  const k = fu.toLowerCase().replace(/[\s_-]+/g, '');
-  if (k === 'largescale') return 'large-scale';
-  if (k === 'gaming' || k === 'gamming') return 'gaming';
-  if (k === 'desktop') return 'desktop';
-  if (k === 'edge') return 'edge';
-  return undefined;
+  gpus: (EmbodiedGpuInput & { id: string; spec: Partial<HardwareSpec> })[];
 }
 
 export function loadSeedInfra(file: string): SeedInfra {
@@ -60,18 +34,17 @@ export function loadSeedInfra(file: string): SeedInfra {
     concurrencySweep: j.Nb_users,
     embodiedMethod: j.MANUFACTURE_DATA === 'more-than-carbon' ? 'seed-mtc' : 'seed-legacy',
     models: j.Models ?? [],
-    gpus: Object.entries(j.gpus).map(([id, g]) => ({
+    gpus: seedGpusFromJson(j, file).map(({ id, spec }) => ({
       id,
-      name: g.nom,
-      dieAreaMm2: g.die_area,
-      tdpW: g.tdp,
-      processNodeNm: g.tech_node,
-      memType: g.type_memoire,
-      memCapacityGB: g.taille_memoire,
-      transistorDensityPerMm2: g.density,
-      foundry: g.foundry,
-      releaseYear: g.date_sortie,
-      formFactorClass: normalizeFormFactor(g.fu),
+      spec,
+      name: spec.name,
+      dieAreaMm2: spec.dieAreaMm2,
+      tdpW: spec.tdpW,
+      processNodeNm: spec.processNodeNm,
+      memType: spec.memType,
+      // the seed formulas use taille_memoire as written (A100 "40 GB" is the reference), which the parser keeps as is
+      memCapacityGB: spec.memCapacityGiB,
+      transistorDensityPerMm2: spec.transistorsBillion !== undefined && spec.dieAreaMm2 ? (spec.transistorsBillion * 1e9) / spec.dieAreaMm2 : undefined,
     })),
   };
 }

@@ -2,7 +2,7 @@
 // documented default and recording it in provenance.
 import type { Dtype, HardwareSpec } from '../scenario/types.js';
 import { InputError, closestNames } from '../errors.js';
-import type { EnergyModelConfig } from './accumulator.js';
+import type { AttributionPolicy, EnergyModelConfig } from './accumulator.js';
 import { defaultAmortisation, resolveEmbodied, type EmbodiedEstimate } from './embodied.js';
 import { pueTable } from './factorTables.js';
 import { gpuRates, resolveGpuPower, type GpuPowerOverrides } from './gpuPower.js';
@@ -26,7 +26,13 @@ export type HostChoice =
 export interface EnergySetup {
   instances: EnergyInstanceInput[];
   /** LLMServingSim three-state parity: the node's `power` block, its cpu_mem size (GiB) and the instance count sharing it. */
-  llmServingSim?: { power: LlmServingSimPower; hardwareLabel: string; cpuMemGiB: number };
+  llmServingSim?: {
+    power: LlmServingSimPower;
+    hardwareLabel: string;
+    cpuMemGiB: number;
+    /** Instances per node in config order (instance ids are assigned in that order); default all on one node. */
+    instancesPerNode?: number[];
+  };
   gpuPower?: GpuPowerOverrides;
   host?: HostChoice; // default per-gpu-slot (150 W, EcoLogits)
   pue?: number | string; // number, or a profile in perf_models/energy/pue.json (default industry-2024 = 1.56)
@@ -36,6 +42,7 @@ export interface EnergySetup {
   linkEnergyPerBitPJ?: number; // default 0: networking excluded like EcoLogits/CodeCarbon
   embodied?: { override?: EmbodiedEstimate; hostShareKg?: number };
   amortisation?: Partial<AmortisationSpec>;
+  attribution?: AttributionPolicy;
 }
 
 export function resolvePue(pue: number | string | undefined): Factor {
@@ -76,7 +83,18 @@ export function buildEnergyModel(setup: EnergySetup): EnergyModelConfig {
   const linkPJ = setup.linkEnergyPerBitPJ ?? (setup.llmServingSim ? setup.llmServingSim.power.link.energy_per_bit : 0);
   if (linkPJ === 0) warnings.push('link (network) energy is off, as in EcoLogits and CodeCarbon');
   const hostChoice = setup.host ?? { kind: 'per-gpu-slot' };
-  const totalGpus = setup.instances.reduce((a, i) => a + i.gpuCount, 0);
+  // Host power is per node: each instance carries its GPU share of its own node.
+  const nodeOf = new Map<number, number>();
+  const perNode = setup.llmServingSim?.instancesPerNode;
+  if (perNode) {
+    const ids = setup.instances.map((i) => i.instanceId).sort((a, b) => a - b);
+    let k = 0;
+    perNode.forEach((count, node) => {
+      for (let j = 0; j < count && k < ids.length; j++) nodeOf.set(ids[k++], node);
+    });
+  }
+  const nodeGpus = new Map<number, number>();
+  for (const i of setup.instances) nodeGpus.set(nodeOf.get(i.instanceId) ?? 0, (nodeGpus.get(nodeOf.get(i.instanceId) ?? 0) ?? 0) + i.gpuCount);
   let hostSplit = true;
   const instances: InstanceEnergySpec[] = setup.instances.map((inst) => {
     const hw = inst.hardware;
@@ -84,7 +102,7 @@ export function buildEnergyModel(setup: EnergySetup): EnergyModelConfig {
     let host: ResolvedHost;
     if (setup.llmServingSim) {
       gpu = threeStateGpuPower(setup.llmServingSim.power, setup.llmServingSim.hardwareLabel);
-      const h = llmServingSimHost(setup.llmServingSim.power, setup.llmServingSim.cpuMemGiB, inst.gpuCount / totalGpus);
+      const h = llmServingSimHost(setup.llmServingSim.power, setup.llmServingSim.cpuMemGiB, inst.gpuCount / (nodeGpus.get(nodeOf.get(inst.instanceId) ?? 0) as number));
       host = { levels: h.levels, split: true, factors: h.factors };
     } else {
       gpu = resolveGpuPower(hw, setup.gpuPower);
@@ -94,7 +112,15 @@ export function buildEnergyModel(setup: EnergySetup): EnergyModelConfig {
     addFactors(gpu.factors);
     addFactors(host.factors);
     const emb = resolveEmbodied(
-      { name: hw.name, dieAreaMm2: hw.dieAreaMm2, processNodeNm: hw.processNodeNm, memCapacityGB: hw.memCapacityGiB * 1.073741824, memType: hw.memType, tdpW: hw.tdpW },
+      {
+        name: hw.name,
+        dieAreaMm2: hw.dieAreaMm2,
+        processNodeNm: hw.processNodeNm,
+        memCapacityGB: hw.memCapacityGiB * 1.073741824,
+        memType: hw.memType,
+        tdpW: hw.tdpW,
+        transistorDensityPerMm2: hw.transistorsBillion && hw.dieAreaMm2 ? (hw.transistorsBillion * 1e9) / hw.dieAreaMm2 : undefined,
+      },
       setup.embodied ?? {},
     );
     addFactors(emb.factors);
@@ -119,6 +145,7 @@ export function buildEnergyModel(setup: EnergySetup): EnergyModelConfig {
     hostSplit,
     factors,
     warnings,
+    attribution: setup.attribution,
   };
 }
 

@@ -128,12 +128,13 @@ export interface SimulatedReportMeta {
   toolVersion?: string;
   gridRegion: string;
   ciSource: string;
+  pue: number;
   concurrency?: number;
 }
 
 export function simulatedRunReport(sim: SimulationReport, energy: EnergyResult, perRequest: RunReport['per_request'], meta: SimulatedReportMeta): RunReport {
   const s = sim.summary;
-  const blocks = energyReportBlocks(energy, { pue: energy.energyJ.itTotal > 0 ? energy.energyJ.facilityTotal / energy.energyJ.itTotal : 1, gridRegion: meta.gridRegion, ciSource: meta.ciSource });
+  const blocks = energyReportBlocks(energy, { pue: meta.pue, gridRegion: meta.gridRegion, ciSource: meta.ciSource });
   const byHw = new Map<string, number>();
   for (const i of sim.instances) byHw.set(i.hardware, (byHw.get(i.hardware) ?? 0) + i.tp);
   const models = [...new Set(sim.instances.map((i) => i.model))];
@@ -187,6 +188,7 @@ export async function simulateImpact(scenario: Scenario, opts: SimulateImpactOpt
     toolVersion: opts.toolVersion,
     gridRegion: grid.region,
     ciSource: grid.source,
+    pue: config.site.pue,
   });
   return { simulation, report, energy: result };
 }

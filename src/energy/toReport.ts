@@ -39,6 +39,14 @@ export function energyReportBlocks(r: EnergyResult, site: { pue: number; gridReg
     },
     water: r.waterL === null ? null : { total_l: r.waterL, method: 'E_IT·(WUE_onsite + PUE·WUE_offsite) (EcoLogits)' },
     site: { pue: site.pue, grid_region: site.gridRegion, ci_gco2e_per_kwh: r.effectiveCiGPerKWh, ci_source: site.ciSource },
-    provenance: { factors: r.factors.map((f) => ({ ...f })), warnings: [...r.warnings] },
+    provenance: {
+      factors: r.factors.map((f) => ({ ...f })),
+      warnings: [
+        ...r.warnings,
+        ...(e.unattributed > 1e-9 * Math.max(1, e.facilityTotal)
+          ? [`${e.unattributed.toFixed(3)} J facility energy, ${r.carbonG.unattributedOperational.toFixed(6)} g operational and ${(r.carbonG.unattributedEmbodied ?? 0).toFixed(6)} g embodied carbon are in the totals but attributed to no request`]
+          : []),
+      ],
+    },
   };
 }

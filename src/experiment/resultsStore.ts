@@ -2,7 +2,7 @@
 // atomically as it finishes, so a killed sweep loses at most the runs in flight), results.csv (the table, rebuilt
 // from the records in run-id order, so it is the same bytes however and wherever the runs were done), and
 // wall-times.log (wall-clock seconds per run, kept out of the table because they differ between machines and runs).
-import { appendFileSync, existsSync, mkdirSync, readdirSync, readFileSync } from 'node:fs';
+import { appendFileSync, existsSync, mkdirSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { InputError } from '../errors.js';
 import { writeFileAtomic } from '../report/atomicFile.js';
@@ -43,6 +43,10 @@ export class ResultsStore {
     this.runsDir = join(dir, 'runs');
   }
 
+  ensureDir(): void {
+    mkdirSync(this.runsDir, { recursive: true });
+  }
+
   /** Create the folder and record the plan (the full plan, also in a shard, so shards can be merged). */
   init(name: string, plan: Plan, shard?: Shard): PlanFile {
     mkdirSync(this.runsDir, { recursive: true });
@@ -58,6 +62,20 @@ export class ResultsStore {
     const plan = JSON.parse(readFileSync(path, 'utf8')) as PlanFile;
     if (plan.schema !== PLAN_SCHEMA) throw new InputError(`expected schema ${PLAN_SCHEMA}, got ${String(plan.schema)}`, { file: path, field: 'schema' });
     return plan;
+  }
+
+  /** Delete temp files left by a killed process (their writer's pid is gone); a live writer's are left alone. */
+  removeStaleTemps(): number {
+    if (!existsSync(this.runsDir)) return 0;
+    let removed = 0;
+    for (const f of readdirSync(this.runsDir)) {
+      const m = /^\..+\.(\d+)\.tmp$/.exec(f);
+      if (m && !processAlive(Number(m[1]))) {
+        rmSync(join(this.runsDir, f), { force: true });
+        removed++;
+      }
+    }
+    return removed;
   }
 
   /** Ids of the runs with a record (temp files of runs in flight when a sweep was killed are ignored). */
@@ -97,6 +115,10 @@ export class ResultsStore {
     appendFileSync(join(this.dir, 'wall-times.log'), `${id}\t${wallS.toFixed(3)}\n`);
   }
 
+  writeText(name: string, text: string): void {
+    writeFileAtomic(join(this.dir, name), text);
+  }
+
   /** Rebuild results.csv from the plan's runs that have a record, in id order. Returns the row count. */
   writeTable(plan: Pick<PlanFile, 'axes' | 'runs'>): number {
     const done = this.finishedIds();
@@ -106,7 +128,16 @@ export class ResultsStore {
   }
 }
 
-function cell(v: unknown): string {
+function processAlive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (e) {
+    return (e as NodeJS.ErrnoException).code === 'EPERM';
+  }
+}
+
+export function cell(v: unknown): string {
   if (v === undefined || v === null) return '';
   if (typeof v === 'number') return Number.isFinite(v) ? String(v) : '';
   const text = typeof v === 'string' ? v : canonicalJson(v);

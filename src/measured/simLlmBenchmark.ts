@@ -6,7 +6,7 @@
 // The seed measures GPU power only: IT energy here is GPU energy, and the report says so.
 import { basename } from 'node:path';
 import { InputError } from '../errors.js';
-import { finalizeRunReport, type RunReport } from '../report/runReport.js';
+import { finalizeRunReport, summarize, type RunReport } from '../report/runReport.js';
 import { measuredPue } from './common.js';
 import { CsvColumns, readCsvFile } from './csvTable.js';
 
@@ -83,6 +83,18 @@ export interface SimLlmBenchmarkOptions {
   /** global_impacts[_mtc].csv for the seed's carbon; needs modelId and nbUsers. */
   globalImpacts?: string;
   ciGPerKWh?: number; // to compute operational carbon when no impacts file is given
+  /** raw_latencies_<model>.csv (`nb_users, latency` in s) for E2E statistics; needs nbUsers. */
+  rawLatencies?: string;
+}
+
+/** E2E latencies (ms) of one user count from `raw_latencies_<model>.csv`. */
+export function readRawLatenciesMs(file: string, nbUsers: number): number[] {
+  const table = readCsvFile(file);
+  const c = new CsvColumns(table);
+  c.require('nb_users', 'latency');
+  const out = table.rows.filter((r) => c.requiredNumber(r, 'nb_users') === nbUsers).map((r) => c.requiredNumber(r, 'latency') * 1000);
+  if (out.length === 0) throw new InputError(`no latencies for nb_users ${nbUsers}`, { file, field: 'nb_users' });
+  return out;
 }
 
 export function importSimLlmBenchmark(powerLogs: string[], opts: SimLlmBenchmarkOptions = {}): RunReport {
@@ -118,18 +130,27 @@ export function importSimLlmBenchmark(powerLogs: string[], opts: SimLlmBenchmark
     carbon = { operational_gco2e: ((gpuJ * pue) / 3.6e6) * ci, embodied_gco2e: null, total_gco2e: null };
     factors.push({ name: 'grid_intensity', value: ci, unit: 'gCO2e/kWh', source: 'user', kind: 'user' });
   }
+  let requests = 0;
+  const performance: RunReport['performance'] = {};
+  if (opts.rawLatencies) {
+    if (opts.nbUsers === undefined) throw new InputError('reading raw latencies needs the user count', { file: opts.rawLatencies });
+    const lat = readRawLatenciesMs(opts.rawLatencies, opts.nbUsers);
+    performance.e2e_latency_ms = summarize(lat);
+    requests = lat.length;
+    warnings.push('Sim LLM Benchmark records no token counts: per-token intensities are unknown');
+  }
   const series: [number, number][] = traces.length === 1 ? traces[0].samples : [];
   if (traces.length > 1) warnings.push('several power logs: timeseries omitted (one per GPU would be needed)');
   return finalizeRunReport({
-    source: { kind: 'measured', tool: 'Sim_LLM_benchmark', run_id: basename(powerLogs[0]), raw_files: [...powerLogs, ...(opts.globalImpacts ? [opts.globalImpacts] : [])] },
+    source: { kind: 'measured', tool: 'Sim_LLM_benchmark', run_id: basename(powerLogs[0]), raw_files: [...powerLogs, ...(opts.globalImpacts ? [opts.globalImpacts] : []), ...(opts.rawLatencies ? [opts.rawLatencies] : [])] },
     scenario: {
       model_id: opts.modelId ?? 'unknown',
       accelerators: [{ name: opts.gpuName ?? 'unknown', count: traces.length }],
       concurrency: opts.nbUsers ?? null,
       site: { pue, ci_gco2e_per_kwh: ci },
     },
-    workload: { duration_s: durationS, requests_completed: 0, input_tokens: null, output_tokens: null },
-    performance: {},
+    workload: { duration_s: durationS, requests_completed: requests, input_tokens: null, output_tokens: null },
+    performance,
     energy: {
       gpu_j: gpuJ,
       cpu_j: null,

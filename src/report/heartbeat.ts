@@ -9,6 +9,9 @@ export interface TickTokens {
   generatedTokens: number;
   running: number;
   waiting: number;
+  kvBlocksUsed?: number;
+  prefixRequestedTokens?: number; // cumulative
+  prefixHitTokens?: number; // cumulative
 }
 
 export interface Heartbeat {
@@ -17,6 +20,9 @@ export interface Heartbeat {
   generationTokensPerS: number;
   running: number;
   waiting: number;
+  kvBlocksUsed: number;
+  prefixRequestedTokens: number;
+  prefixHitTokens: number;
 }
 
 export class HeartbeatSeries {
@@ -33,6 +39,9 @@ export class HeartbeatSeries {
       generationTokensPerS: seconds > 0 ? t.generatedTokens / seconds : 0,
       running: t.running,
       waiting: t.waiting,
+      kvBlocksUsed: t.kvBlocksUsed ?? 0,
+      prefixRequestedTokens: t.prefixRequestedTokens ?? 0,
+      prefixHitTokens: t.prefixHitTokens ?? 0,
     };
     this.series.push(hb);
     return hb;
@@ -43,5 +52,15 @@ export function formatHeartbeat(hb: Heartbeat): string {
   return (
     `[${hb.timeS.toFixed(1)}s] Avg prompt throughput: ${hb.promptTokensPerS.toFixed(1)} tokens/s, ` +
     `Avg generation throughput: ${hb.generationTokensPerS.toFixed(1)} tokens/s (running ${hb.running}, waiting ${hb.waiting})`
+  );
+}
+
+/** The detail line LLMServingSim prints under each heartbeat (INFO): state, KV use and the cumulative prefix hit ratio. */
+export function formatHeartbeatDetail(hb: Heartbeat, kvBlocksTotal: number): string {
+  const kvPct = kvBlocksTotal > 0 ? (100 * hb.kvBlocksUsed) / kvBlocksTotal : 0;
+  const hitPct = hb.prefixRequestedTokens > 0 ? (100 * hb.prefixHitTokens) / hb.prefixRequestedTokens : 0;
+  return (
+    `        └─Running: ${hb.running} reqs, Waiting: ${hb.waiting} reqs, KV blocks ${hb.kvBlocksUsed} / ${kvBlocksTotal} ` +
+    `(${kvPct.toFixed(3)} % Used), Prefix Cache Hit ratio ${hitPct.toFixed(2)} %, (${hb.prefixHitTokens} / ${hb.prefixRequestedTokens})`
   );
 }

@@ -210,7 +210,7 @@ export class MetricsAccumulator {
   private readonly ttft = new SampleBuffer();
   private readonly tpot = new SampleBuffer();
   private readonly e2e = new SampleBuffer();
-  private readonly itl = new SampleBuffer(4096);
+  private itl = new SampleBuffer(4096);
   private itlHist: LogHistogram | undefined;
   private itlCount = 0;
   private itlSum = 0;
@@ -234,7 +234,7 @@ export class MetricsAccumulator {
       // Too many gaps to keep exactly: move what we have into the histogram and continue there.
       this.itlHist = new LogHistogram();
       this.itlHist.addAll(this.itl.values());
-      this.itl.length = 0;
+      this.itl = new SampleBuffer(1); // release the exact buffer's memory
     }
     this.itlSum += this.itlHist ? this.itlHist.addAll(gaps) : this.itl.pushAll(gaps);
   }

@@ -44,6 +44,17 @@ export interface RunSummary {
   prefixHitTokens: number;
   /** prefixHitTokens / prefixRequestedTokens (0 when nothing was requested) */
   prefixHitRate: number;
+  /** With more than one instance: each one's statistics (as LLMServingSim's `Instance [i]` blocks). */
+  perInstance?: InstanceLatency[];
+}
+
+export interface InstanceLatency {
+  instanceId: number;
+  requests: number;
+  ttftMs: LatencyStats;
+  tpotMs: LatencyStats;
+  itlMs: LatencyStats;
+  e2eMs: LatencyStats;
 }
 
 export function buildSummary(metrics: ServingMetrics, totals: EngineTotals, wallTimeS: number): RunSummary {
@@ -115,6 +126,13 @@ export function formatSummaryText(s: RunSummary): string {
   stat('TPOT', s.tpotMs);
   stat('ITL', s.itlMs, s.itlApproximate ? ' ~0.1%' : '');
   stat('E2E', s.e2eMs);
+  for (const i of s.perInstance ?? []) {
+    const mmp = (st: LatencyStats) => `${fmt(st.mean)} / ${fmt(st.median)} / ${fmt(st.p99)}`;
+    rows.push([`Instance [${i.instanceId}] requests`, String(i.requests)]);
+    rows.push([`Instance [${i.instanceId}] TTFT mean / median / P99 (ms)`, mmp(i.ttftMs)]);
+    rows.push([`Instance [${i.instanceId}] TPOT mean / median / P99 (ms)`, mmp(i.tpotMs)]);
+    rows.push([`Instance [${i.instanceId}] ITL mean / median / P99 (ms)`, mmp(i.itlMs)]);
+  }
   const width = 72;
   return rows.map(([k, v]) => `${k}:${' '.repeat(Math.max(1, width - k.length - 1 - v.length))}${v}`).join('\n') + '\n';
 }

@@ -14,6 +14,11 @@ export class Instance {
   /** End time of the batch in flight, or -1 when idle. */
   busyUntilNs = -1;
   iterations = 0;
+  /** Record the internal events of each batch (multi-instance llmservingsim2 runs), if the cost model has them. */
+  trackInternalEvents = false;
+  private startNs = 0;
+  private eventOffsetsNs = new Float64Array(512);
+  private eventCount = 0;
 
   constructor(setup: InstanceSetup, counterIndex?: CounterIndex) {
     this.id = setup.instanceId;
@@ -65,6 +70,15 @@ export class Instance {
     }
     const endNs = nowNs + latencyNs;
     this.busyUntilNs = endNs;
+    this.startNs = nowNs;
+    if (this.trackInternalEvents && cost.internalEventOffsetsNs) {
+      let count = cost.internalEventOffsetsNs(this.eventOffsetsNs);
+      while (count >= this.eventOffsetsNs.length) {
+        this.eventOffsetsNs = new Float64Array(this.eventOffsetsNs.length * 2);
+        count = cost.internalEventOffsetsNs(this.eventOffsetsNs);
+      }
+      this.eventCount = count;
+    }
     this.iterations++;
 
     const it = this.iteration;
@@ -88,6 +102,21 @@ export class Instance {
       it.commNs = c[k.commNs];
     }
     return endNs;
+  }
+
+  /** Time of the first internal event of the batch in flight strictly after tNs, or Infinity. */
+  nextInternalEventNs(tNs: number): number {
+    if (this.busyUntilNs < 0) return Infinity;
+    const rel = tNs - this.startNs;
+    const offsets = this.eventOffsetsNs;
+    let lo = 0;
+    let hi = this.eventCount;
+    while (lo < hi) {
+      const mid = (lo + hi) >> 1;
+      if (offsets[mid] <= rel) lo = mid + 1;
+      else hi = mid;
+    }
+    return lo < this.eventCount ? this.startNs + offsets[lo] : Infinity;
   }
 
   /** The batch in flight completed at endNs. */

@@ -2,9 +2,11 @@
 // Clock (reference README §3.4, compat 'llmservingsim2'): the first wake-up is at min(first arrival, log interval);
 // an idle instance wakes again every 1 ms (arrivals are routed at each wake-up, so a request arriving at an idle
 // system waits up to 1 ms); a busy one wakes when its batch completes and starts the next batch at that exact ns,
-// with every arrival up to then eligible. Scheduling takes zero simulated time.
-// Mode 'vllm' has the same semantics for now; it is where departures towards real vLLM (e.g. per-step CPU time,
-// TTFT at delivery) will go.
+// with every arrival up to then eligible. Scheduling takes zero simulated time. With several instances, an idle one
+// is also polled at every event of a busy one (its batch completions and the layer-node completions inside its
+// iterations), as LLMServingSim's backend does; this reproduces its multi-instance example to the ns.
+// Mode 'vllm' has the same semantics except that cross-instance polling; it is where departures towards real vLLM
+// (e.g. per-step CPU time, TTFT at delivery) will go.
 import { EventLoop } from '../engine/eventLoop.js';
 import { InputError } from '../errors.js';
 import { Instance } from './instance.js';
@@ -12,7 +14,8 @@ import { ServingRequest } from './request.js';
 import { Router } from './router.js';
 import type { RequestRecord, RunOptions, RunTotals, TickStatus } from './types.js';
 
-const STEP = 0; // a: instance index; b: 1 if its batch completes now, 0 for an idle wake-up
+const BATCH_DONE = 0; // a: instance index
+const IDLE_WAKE = 1; // a: instance index; b: its wake-up generation (a superseded wake-up is dropped)
 
 interface CompatPolicy {
   idleStepNs: number;
@@ -21,11 +24,17 @@ interface CompatPolicy {
    * reports (the event's tokens included) and advances the boundary by one interval: at most one tick per event.
    */
   maxTicksPerEvent: number;
+  /**
+   * Idle instances are also polled at every event of a busy one: its batch completions and, if the cost model
+   * reports them, the layer-node completions inside its iterations (LLMServingSim's backend asks idle NPUs again
+   * whenever it processes an event). Only matters with more than one instance.
+   */
+  pollOnOtherEvents: boolean;
 }
 
 const COMPAT: Record<'llmservingsim2' | 'vllm', CompatPolicy> = {
-  llmservingsim2: { idleStepNs: 1_000_000, maxTicksPerEvent: 1 },
-  vllm: { idleStepNs: 1_000_000, maxTicksPerEvent: Infinity },
+  llmservingsim2: { idleStepNs: 1_000_000, maxTicksPerEvent: 1, pollOnOtherEvents: true },
+  vllm: { idleStepNs: 1_000_000, maxTicksPerEvent: Infinity, pollOnOtherEvents: false },
 };
 
 export function runServing(opts: RunOptions): RunTotals {
@@ -56,7 +65,13 @@ export function runServing(opts: RunOptions): RunTotals {
     prefixHitTokens: 0,
     iterations: 0,
   };
-  const polling = new Uint8Array(instances.length); // 1 while an instance still has wake-ups scheduled
+  const n = instances.length;
+  const polling = new Uint8Array(n); // 1 while an instance still has wake-ups scheduled
+  const idleGen = new Int32Array(n); // bumped whenever an instance's pending idle wake-up is superseded
+  const idleWakeNs = new Float64Array(n).fill(Infinity); // its pending idle wake-up, Infinity if none
+  const lastPollNs = new Float64Array(n);
+  const crossPoll = policy.pollOnOtherEvents && n > 1;
+  if (crossPoll) for (const inst of instances) inst.trackInternalEvents = true;
 
   const routeArrivals = (nowNs: number): void => {
     while (source.peekArrivalNs() <= nowNs) {
@@ -84,7 +99,8 @@ export function runServing(opts: RunOptions): RunTotals {
 
   const wake = (index: number, atNs: number): void => {
     polling[index] = 1;
-    loop.schedule(atNs, STEP, index, 0);
+    idleWakeNs[index] = atNs;
+    loop.schedule(atNs, IDLE_WAKE, index, ++idleGen[index]);
   };
 
   let finishingInstance: Instance = instances[0];
@@ -145,31 +161,80 @@ export function runServing(opts: RunOptions): RunTotals {
     }
   };
 
-  loop.on(STEP, (nowNs, index, batchDone) => {
+  /** The next internal event of any other (busy) instance after nowNs, or Infinity. */
+  const nextOtherEventNs = (index: number, nowNs: number): number => {
+    let t = Infinity;
+    for (let b = 0; b < n; b++) if (b !== index) t = Math.min(t, instances[b].nextInternalEventNs(nowNs));
+    return t;
+  };
+
+  /** Schedule an idle instance's next wake-up: 1 ms after its last poll, or a busy instance's next event if earlier. */
+  const armIdle = (index: number, nowNs: number): void => {
+    let t = lastPollNs[index] + policy.idleStepNs;
+    if (crossPoll) t = Math.min(t, nextOtherEventNs(index, nowNs));
+    if (t === idleWakeNs[index]) return;
+    idleWakeNs[index] = t;
+    loop.schedule(t, IDLE_WAKE, index, ++idleGen[index]);
+  };
+
+  /** Poll an instance at nowNs (arrivals already routed): start a batch, or keep it polling while work may come. */
+  const serve = (index: number, nowNs: number): void => {
+    const inst = instances[index];
+    lastPollNs[index] = nowNs;
+    const endNs = inst.startBatch(nowNs);
+    if (endNs >= 0) {
+      idleGen[index]++;
+      idleWakeNs[index] = Infinity;
+      if (observer?.onIteration) observer.onIteration(inst.iteration);
+      loop.schedule(endNs, BATCH_DONE, index);
+      // Its internal events may come before the idle instances' next wake-ups.
+      if (crossPoll) {
+        for (let j = 0; j < n; j++) {
+          if (j === index || !polling[j] || instances[j].busyUntilNs >= 0) continue;
+          const t = nextOtherEventNs(j, nowNs);
+          if (t < idleWakeNs[j]) {
+            idleWakeNs[j] = t;
+            loop.schedule(t, IDLE_WAKE, j, ++idleGen[j]);
+          }
+        }
+      }
+      return;
+    }
+    const sched = inst.scheduler;
+    if (sched.isIdle && source.done()) {
+      // Nothing can come any more: this instance stops polling.
+      polling[index] = 0;
+      idleGen[index]++;
+      idleWakeNs[index] = Infinity;
+      return;
+    }
+    if (sched.admissionRan && sched.running.length === 0 && sched.waiting.length > 0) {
+      // Nothing runs and the head of the queue was refused by an empty instance: it never will be admitted.
+      throw new InputError(`instance ${inst.id} can never serve the workload: ${sched.whyStuck()}`, { field: 'npu_mem.mem_util / max_num_batched_tokens' });
+    }
+    armIdle(index, nowNs);
+  };
+
+  loop.on(BATCH_DONE, (nowNs, index) => {
     const inst = instances[index];
     // Route first, then complete the batch (LLMServingSim's order): a follow-up released by a completion now
     // (an agentic sub-request with no tool time) is routed at the next wake-up.
     routeArrivals(nowNs);
-    if (batchDone) {
-      finishingInstance = inst;
-      inst.finishBatch(nowNs, onFinished);
-      if (nowNs > totals.makespanNs) totals.makespanNs = nowNs;
+    finishingInstance = inst;
+    inst.finishBatch(nowNs, onFinished);
+    if (nowNs > totals.makespanNs) totals.makespanNs = nowNs;
+    serve(index, nowNs);
+    if (crossPoll) {
+      for (let j = 0; j < n; j++) if (j !== index && polling[j] && instances[j].busyUntilNs < 0) serve(j, nowNs);
     }
-    const endNs = inst.startBatch(nowNs);
-    if (endNs >= 0) {
-      if (observer?.onIteration) observer.onIteration(inst.iteration);
-      loop.schedule(endNs, STEP, index, 1);
-    } else if (inst.scheduler.isIdle && source.done()) {
-      // Nothing can come any more: this instance stops polling.
-      polling[index] = 0;
-    } else {
-      const sched = inst.scheduler;
-      if (sched.admissionRan && sched.running.length === 0 && sched.waiting.length > 0) {
-        // Nothing runs and the head of the queue was refused by an empty instance: it never will be admitted.
-        throw new InputError(`instance ${inst.id} can never serve the workload: ${sched.whyStuck()}`, { field: 'npu_mem.mem_util / max_num_batched_tokens' });
-      }
-      loop.schedule(nowNs + policy.idleStepNs, STEP, index, 0);
-    }
+    if (onTick && nowNs > nextTickNs) emitTicks(nowNs);
+  });
+
+  loop.on(IDLE_WAKE, (nowNs, index, gen) => {
+    if (gen !== idleGen[index]) return;
+    idleWakeNs[index] = Infinity;
+    routeArrivals(nowNs);
+    serve(index, nowNs);
     if (onTick && nowNs > nextTickNs) emitTicks(nowNs);
   });
 

@@ -34,6 +34,13 @@ export interface CostModelLike {
   iterate(n: number, startNs?: number): number;
   /** Counters of the last iterate() (flops, hbmBytes, commBytes, commNs), if the model provides them. */
   readonly counters?: Float64Array;
+  /**
+   * Optional: completion times of the last iterate()'s internal events (one per layer node of its graph), as
+   * ascending offsets from the batch start; fills `out` up to its length and returns the count (a count equal to
+   * out.length asks for a bigger array). LLMServingSim's backend re-polls idle instances at every such event of a busy
+   * one, so compat 'llmservingsim2' uses them to time arrivals at idle instances of a multi-instance run.
+   */
+  internalEventOffsetsNs?(out: Float64Array): number;
 }
 
 /** Indices into CostModelLike.counters that the iteration record reads (kept in step with src/cost/costModel.ts). */
