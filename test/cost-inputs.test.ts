@@ -183,3 +183,14 @@ describe('MoE bundles', () => {
     expect(inputError(() => loadPerfBundle(v, 1)).field).toBe('activated_experts');
   });
 });
+
+describe('tp_stable layers', () => {
+  it('at tp2, layernorm / final_layernorm / sampler come from tp1 (README §2.2), other layers from tp2', () => {
+    const v = makeBundle({ 'dense.csv': 'layer,tokens,time_us\nlayernorm,1,1.0\nqkv_proj,1,5.0\n' });
+    mkdirSync(join(v, 'tp2'));
+    writeFileSync(join(v, 'tp2', 'dense.csv'), 'layer,tokens,time_us\nlayernorm,1,9.0\nqkv_proj,1,7.0\n');
+    const b = loadPerfBundle(v, 2);
+    expect(b.dense!.get('layernorm')!.timeUs[0]).toBe(1.0);
+    expect(b.dense!.get('qkv_proj')!.timeUs[0]).toBe(7.0);
+  });
+});

@@ -76,6 +76,9 @@ describe('capacity search (fake runner, answers by hand)', () => {
     expect(rankCapacity(rows, 'capacity').map((r) => r.configId)).toEqual(['tp2', 'tp1']);
     expect(rankCapacity(rows, 'throughputPerGpu').map((r) => r.configId)).toEqual(['tp1', 'tp2']);
     expect(rankCapacity(rows, 'costPerMTokens').map((r) => r.configId)).toEqual(['tp1', 'tp2']);
+    // Fake energy: 2/tp J per output token, so tp2 (1 J) beats tp1 (2 J).
+    expect(rows.map((r) => r.energyPerOutputToken)).toEqual([2, 1]);
+    expect(rankCapacity(rows, 'energyPerOutputToken').map((r) => r.configId)).toEqual(['tp2', 'tp1']);
     const csv = capacityTableCsv(spec, ['tp'], rows).split('\n');
     expect(csv[0]).toContain('capacity_workload.rateQps,next_workload.rateQps');
     expect(csv[1].startsWith('tp1,base,1,ok,8,9,')).toBe(true);
@@ -124,6 +127,7 @@ describe('capacity search with the real simulator', () => {
       expect(at.p99_ttft_ms!).toBeLessThanOrEqual(600);
       expect(above.p99_ttft_ms!).toBeGreaterThan(600);
       expect(Number(row.p99_ttft_ms_at_capacity)).toBe(at.p99_ttft_ms);
+      expect(Number(row.j_per_output_token)).toBeGreaterThan(0); // the default runner keeps the energy ledger's figures
     }
   });
 });

@@ -4,6 +4,7 @@
 import { existsSync, mkdtempSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import fc from 'fast-check';
 import { describe, expect, it, vi } from 'vitest';
 import { main } from '../src/cli/index.js';
 import { PACKAGE_ROOT } from '../src/cost/native.js';
@@ -148,6 +149,18 @@ describe('shards', () => {
     const other = planExperiment(join(FIX, 'nested', 'child.json'));
     await sweep(other, join(root, 'other'), fakeRunOne);
     expect(() => mergeShards([join(root, 'shard-0-of-2'), join(root, 'other')], join(root, 'bad'))).toThrow(/different plan/);
+  });
+
+  it('shards partition any plan: every run in exactly one shard, sizes differing by at most one', () => {
+    fc.assert(
+      fc.property(fc.integer({ min: 0, max: 60 }), fc.integer({ min: 1, max: 12 }), (runs, count) => {
+        const items = Array.from({ length: runs }, (_, i) => i);
+        const parts = Array.from({ length: count }, (_, index) => shardOf(items, { index, count, source: '' }));
+        expect(parts.flat().sort((a, b) => a - b)).toEqual(items);
+        const sizes = parts.map((p) => p.length);
+        expect(Math.max(...sizes) - Math.min(...sizes)).toBeLessThanOrEqual(1);
+      }),
+    );
   });
 
   it('shard from --shard, Slurm array and Kubernetes indexed-Job variables', () => {

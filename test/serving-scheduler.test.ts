@@ -75,6 +75,23 @@ describe('scheduler, hand-traced (cost = 1000 + 10·Σnew ns)', () => {
       [0, 1010, 0],
       [1, 3_002_020, 510],
     ]);
+    // Heartbeats across the idle gap go out at the first 1 ms poll after each boundary, idle (R0's tokens in the
+    // first interval); none after the last request (the instance stops polling).
+    const ticks: number[][] = [];
+    runServing({
+      instances: [{ instanceId: 0, modelName: 'm', cost: new LinearCost(1000, 10), knobs: DEFAULT_KNOBS, numKvBlocks: 8 }],
+      source: new ListSource([
+        { id: 0, arrivalNs: 0, inputToks: 1, outputToks: 1 },
+        { id: 1, arrivalNs: 3_500_000_000, inputToks: 1, outputToks: 2 },
+      ]),
+      compat: 'llmservingsim2',
+      observer: { onTick: (t, st) => ticks.push([t, st.promptTokens, st.generatedTokens, st.running, st.waiting]) },
+    });
+    expect(ticks).toEqual([
+      [1e9, 1, 1, 0, 0],
+      [2e9, 0, 0, 0, 0],
+      [3e9, 0, 0, 0, 0],
+    ]);
     // First arrival after the 1 s log interval: first wake-up at 1 s, then every 1 ms.
     const b = run([{ id: 7, arrivalNs: 2_500_000_100, inputToks: 2, outputToks: 1 }], {}, 8);
     expect(b.records.map((r) => [r.requestId, r.queuingDelayNs, r.ttftNs])).toEqual([[7, 999_900, 999_900 + 1020]]);

@@ -152,19 +152,30 @@ void Kernel::computeV021(const int32_t* newTokens, const int32_t* computedBefore
   for (const Table1D& table : t.block) dense += lookupCounted(table, tokens, counters);
   for (const Table1D& table : t.head) head += lookupCounted(table, tokens, counters);
   // rope and attention run once per request (ORCA-style trace, one ATTENTION section per request).
+  // Counts are kept in locals in this per-request loop and added to the counters once.
+  int64_t lookups = 0, outsideCount = 0;
+  bool outside = false;
   for (int i = 0; i < n; ++i) {
     if (newTokens[i] <= 0) continue;
-    if (newTokens[i] == 1) {
-      const double key = static_cast<double>(computedBefore[i]) + 1.0;  // decode rows keyed kv + 1 (see v021Csv.ts)
-      rope += lookupCounted(t.ropeDecode, key, counters);
-      attn += lookupCounted(t.attnDecode, key, counters);
-    } else {
-      // prefill rows keyed on the request's context length after this step (as in v0.2.1's trace example)
-      const double key = static_cast<double>(computedBefore[i]) + newTokens[i];
-      rope += lookupCounted(t.ropePrefill, key, counters);
-      attn += lookupCounted(t.attnPrefill, key, counters);
+    const bool decode = newTokens[i] == 1;
+    // decode rows are keyed kv + 1 (see v021Csv.ts); prefill rows on the context length after this step (as in
+    // v0.2.1's trace example)
+    const double key = static_cast<double>(computedBefore[i]) + (decode ? 1.0 : static_cast<double>(newTokens[i]));
+    const Table1D& ropeTable = decode ? t.ropeDecode : t.ropePrefill;
+    const Table1D& attnTable = decode ? t.attnDecode : t.attnPrefill;
+    if (!ropeTable.empty()) {
+      rope += ropeTable.lookupNs(key, outside);
+      ++lookups;
+      outsideCount += outside;
+    }
+    if (!attnTable.empty()) {
+      attn += attnTable.lookupNs(key, outside);
+      ++lookups;
+      outsideCount += outside;
     }
   }
+  counters[kLookups] += static_cast<double>(lookups);
+  counters[kExtrapolated] += static_cast<double>(outsideCount);
   const int64_t block = dense + rope + attn;
   // Breakdown in v0.2.1 terms: rotary_emb / attention hold the per-request rope / attn sums, lm_head the head
   // (final_layernorm + lm_head); the other per-token layers are only in block_ns.

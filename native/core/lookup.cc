@@ -34,13 +34,29 @@ Table1D::Table1D(const double* keys, const double* valuesNs, std::size_t count) 
     keys_.push_back(keys[idx]);
     values_.push_back(valuesNs[idx]);
   }
+  if (keys_.size() >= 3 && keys_[1] > keys_[0]) {
+    const double step = keys_[1] - keys_[0];
+    bool uniform = std::floor(step) == step && std::floor(keys_[0]) == keys_[0];
+    for (std::size_t i = 1; uniform && i < keys_.size(); ++i) uniform = keys_[i] == keys_[0] + step * static_cast<double>(i);
+    if (uniform) uniformStep_ = step;
+  }
+}
+
+std::size_t Table1D::upperBound(double q) const {
+  if (uniformStep_ > 0) {
+    // Integer keys k0 + j*step: the first key > q has j = floor((q - k0) / step) + 1 (exact for integer data).
+    if (q < keys_[0]) return 0;
+    const double j = std::floor((q - keys_[0]) / uniformStep_) + 1.0;
+    return j >= static_cast<double>(keys_.size()) ? keys_.size() : static_cast<std::size_t>(j);
+  }
+  return static_cast<std::size_t>(std::upper_bound(keys_.begin(), keys_.end(), q) - keys_.begin());
 }
 
 int64_t Table1D::lookupNs(double x, bool& outside) const {
   const double q = std::max(x, 1.0);
   const std::size_t n = keys_.size();
   outside = q < keys_[0] || q > keys_[n - 1];
-  const std::size_t i = static_cast<std::size_t>(std::upper_bound(keys_.begin(), keys_.end(), q) - keys_.begin());
+  const std::size_t i = upperBound(q);
   if (i == 0 || n == 1) return truncateToNs(values_[0]);
   // Above the last key: extrapolate from the last two points; inside: the two neighbours.
   const std::size_t lo = i == n ? n - 2 : i - 1;

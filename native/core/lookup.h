@@ -35,8 +35,12 @@ class Table1D {
   int64_t lookupNs(double x, bool& outside) const;
 
  private:
+  std::size_t upperBound(double q) const;  // first index whose key is > q
+
   std::vector<double> keys_;
   std::vector<double> values_;
+  // > 0 when the keys are integers with one integer step (e.g. 1..2048 in v0.2.1 CSVs): upperBound is O(1).
+  double uniformStep_ = 0;
 };
 
 }  // namespace servesim

@@ -85,3 +85,19 @@ TEST_CASE(bracket_follows_readme_rules) {
   b = bracketAxis(std::vector<double>{5}, 9);  // one value
   EXPECT_TRUE(b.lo == 0 && b.hi == 0 && b.t == 0.0);
 }
+
+TEST_CASE(lookup_on_uniform_integer_keys_matches_bisection) {
+  // Keys 1..50 step 1 take the O(1) path; the same points with one key nudged take the bisection path.
+  std::vector<double> keys, values, nudged;
+  for (int k = 1; k <= 50; ++k) {
+    keys.push_back(k);
+    values.push_back(1000 + 37 * k + (k % 7) * 11);
+    nudged.push_back(k == 25 ? 25.0000001 : k);
+  }
+  const Table1D fast = table(keys, values), slow = table(nudged, values);
+  bool o1 = false, o2 = false;
+  for (double q : {0.0, 1.0, 1.5, 7.0, 7.25, 24.0, 49.99, 50.0, 61.0, 1000.5}) {
+    EXPECT_EQ(fast.lookupNs(q, o1), slow.lookupNs(q, o2));
+    EXPECT_EQ(o1, o2);
+  }
+}

@@ -57,7 +57,7 @@ export const capacityCommand: CommandModule<object, CapacityArgs> = {
         const cap = r.status === 'none-meets' ? `none (even ${spec.low} misses)` : `${r.capacity}${r.status === 'all-meet' ? ' (= high; all meet)' : ` (${r.next} misses)`}`;
         process.stdout.write(
           `  ${r.configId} ${runLabel(r.config)}: ${spec.over} ${cap}; ${fmt(r.throughputPerGpu, 1)} output tok/s per GPU; ` +
-            `${fmt(r.costPerMTokens, 3)} USD per M output tokens\n`,
+            `${fmt(r.costPerMTokens, 3)} USD per M output tokens; ${fmt(r.energyPerOutputToken, 3)} J per output token\n`,
         );
       }
       process.stdout.write(`table: ${join(dir, 'capacity.csv')}\n`);

@@ -109,15 +109,33 @@ export function loadPerfBundle(variantDir: string, tp: number): PerfBundle {
   }
   const bundle: PerfBundle = { variantDir, tpDir, tp, meta };
   const densePath = join(tpDir, 'dense.csv');
-  if (existsSync(densePath)) bundle.dense = readLayerCsv(densePath, 'tokens');
+  if (existsSync(densePath)) bundle.dense = withTpStable(readLayerCsv(densePath, 'tokens'), variantDir, tp, 'dense.csv', 'tokens');
   const perSeqPath = join(tpDir, 'per_sequence.csv');
-  if (existsSync(perSeqPath)) bundle.perSequence = readLayerCsv(perSeqPath, 'sequences');
+  if (existsSync(perSeqPath)) {
+    bundle.perSequence = withTpStable(readLayerCsv(perSeqPath, 'sequences'), variantDir, tp, 'per_sequence.csv', 'sequences');
+  }
   const attnPath = join(tpDir, 'attention.csv');
   if (existsSync(attnPath)) bundle.attention = readAttentionCsv(attnPath);
   const moePath = join(variantDir, 'tp1', 'moe.csv');
   if (existsSync(moePath)) bundle.moe = readMoeCsv(moePath);
   bundle.skew = readSkew(meta, metaFile, variantDir, tp);
   return bundle;
+}
+
+/** Layers profiled at tp1 and used at every TP degree (architecture catalogs' `tp_stable`, README §1.1, §2.2). */
+export const TP_STABLE_LAYERS = ['layernorm', 'final_layernorm', 'qk_norm', 'sampler'];
+
+// README §2.2: tp_stable layers are read from tp1 whatever the TP (the profiler copies them into tp<N>/ verbatim,
+// so this only matters for bundles whose tp<N>/ lacks or differs in them).
+function withTpStable(tables: Map<string, LayerTable>, variantDir: string, tp: number, file: string, keyColumn: string): Map<string, LayerTable> {
+  const tp1File = join(variantDir, 'tp1', file);
+  if (tp === 1 || !existsSync(tp1File)) return tables;
+  const tp1 = readLayerCsv(tp1File, keyColumn);
+  for (const layer of TP_STABLE_LAYERS) {
+    const t = tp1.get(layer);
+    if (t) tables.set(layer, t);
+  }
+  return tables;
 }
 
 function isDir(path: string): boolean {

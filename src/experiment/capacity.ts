@@ -30,6 +30,8 @@ export interface CapacityRow {
   atNext?: RunRecord;
   throughputPerGpu: number;
   costPerMTokens: number;
+  /** Facility energy per output token at capacity (J), when the runner reports energy. */
+  energyPerOutputToken: number;
 }
 
 /** The SLO checks as (table column, limit) pairs, in a fixed order. */
@@ -143,6 +145,7 @@ async function searchOne(o: CapacityOptions, config: PlannedRun): Promise<Capaci
     throughputPerGpu: outTps / gpus,
     // USD per million output tokens at capacity: GPUs × price per GPU-second ÷ output tokens per second × 1e6.
     costPerMTokens: price !== undefined ? ((gpus * price) / 3600 / outTps) * 1e6 : NaN,
+    energyPerOutputToken: m?.j_per_output_token ?? NaN,
   };
 }
 
@@ -153,9 +156,15 @@ export async function runCapacitySearch(o: CapacityOptions): Promise<CapacityRow
   return rows; // plan.runs is in id order, so rows are too
 }
 
-/** Best first by the chosen key (capacity and throughput per GPU: higher is better; cost: lower is better). */
+/** Best first by the chosen key (capacity and throughput per GPU: higher is better; cost and energy: lower is better). */
 export function rankCapacity(rows: readonly CapacityRow[], by: RankKey): CapacityRow[] {
-  const key = (r: CapacityRow) => (by === 'capacity' ? (r.capacity ?? -Infinity) : by === 'throughputPerGpu' ? r.throughputPerGpu : -r.costPerMTokens);
+  const keys: Record<RankKey, (r: CapacityRow) => number> = {
+    capacity: (r) => r.capacity ?? -Infinity,
+    throughputPerGpu: (r) => r.throughputPerGpu,
+    costPerMTokens: (r) => -r.costPerMTokens,
+    energyPerOutputToken: (r) => -r.energyPerOutputToken,
+  };
+  const key = keys[by];
   const score = (r: CapacityRow) => (Number.isFinite(key(r)) ? key(r) : -Infinity);
   return [...rows].sort((a, b) => score(b) - score(a) || (a.configId < b.configId ? -1 : 1));
 }
@@ -165,7 +174,7 @@ export function capacityTableCsv(spec: CapacitySpec, axes: readonly string[], ro
   const over = spec.over;
   const header = [
     'config_id', 'scenario', ...axes, 'status', `capacity_${over}`, `next_${over}`, 'probes', 'request_throughput', 'output_throughput', 'gpus',
-    'output_throughput_per_gpu', 'cost_usd_per_m_output_tokens',
+    'output_throughput_per_gpu', 'cost_usd_per_m_output_tokens', 'j_per_output_token',
     ...checks.map((c) => `${c.column}_at_capacity`), ...checks.map((c) => `${c.column}_at_next`),
   ];
   const metric = (r: RunRecord | undefined, c: MetricColumn) => (r?.status === 'ok' ? r.metrics[c] : undefined);
@@ -175,7 +184,7 @@ export function capacityTableCsv(spec: CapacitySpec, axes: readonly string[], ro
       [
         r.configId, r.config.scenarioName, ...axes.map((a) => r.config.axes[a]), r.status, r.capacity, r.next, r.probes,
         metric(r.atCapacity, 'request_throughput'), metric(r.atCapacity, 'output_throughput'), metric(r.atCapacity, 'gpus'),
-        r.throughputPerGpu, r.costPerMTokens,
+        r.throughputPerGpu, r.costPerMTokens, r.energyPerOutputToken,
         ...checks.map((c) => metric(r.atCapacity, c.column)), ...checks.map((c) => metric(r.atNext, c.column)),
       ]
         .map(cell)

@@ -25,7 +25,7 @@ const sloSchema = z.strictObject({
 });
 export type Slo = z.infer<typeof sloSchema>;
 
-export const rankKeys = ['capacity', 'throughputPerGpu', 'costPerMTokens'] as const;
+export const rankKeys = ['capacity', 'throughputPerGpu', 'costPerMTokens', 'energyPerOutputToken'] as const;
 export type RankKey = (typeof rankKeys)[number];
 
 const capacitySchema = z.strictObject({

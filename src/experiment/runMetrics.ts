@@ -3,6 +3,7 @@
 // Wall time is deliberately absent: it differs between runs of the same scenario and would break byte-identity.
 import type { SimulationReport } from '../simulate.js';
 import type { LatencyStats } from '../report/metrics.js';
+import type { EnergyResult } from '../energy/accumulator.js';
 
 const STATS = ['mean', 'median', 'p90', 'p95', 'p99'] as const;
 const LATENCIES = [
@@ -24,6 +25,11 @@ export const METRIC_COLUMNS = [
   'preemptions',
   'gpus',
   'output_throughput_per_gpu',
+  'energy_j',
+  'gpu_energy_j',
+  'j_per_output_token',
+  'operational_gco2e',
+  'total_gco2e',
 ] as const;
 export type MetricColumn = (typeof METRIC_COLUMNS)[number];
 
@@ -36,7 +42,8 @@ export function latencyColumn(metric: 'ttftMs' | 'tpotMs' | 'itlMs' | 'e2eMs', s
   return `${stat}_${name}_ms` as MetricColumn;
 }
 
-export function metricsFromReport(report: SimulationReport): RunMetrics {
+/** The table's figures of a simulation, with energy (facility total, incl. PUE) and carbon when the ledger ran. */
+export function metricsFromReport(report: SimulationReport, energy?: EnergyResult): RunMetrics {
   const s = report.summary;
   const gpus = report.instances.reduce((n, i) => n + i.tp, 0);
   const m: RunMetrics = {
@@ -54,6 +61,13 @@ export function metricsFromReport(report: SimulationReport): RunMetrics {
   for (const [, key] of LATENCIES) {
     const st: LatencyStats = s[key];
     for (const stat of STATS) m[latencyColumn(key, stat)] = st[stat];
+  }
+  if (energy) {
+    m.energy_j = energy.energyJ.facilityTotal;
+    m.gpu_energy_j = energy.energyJ.gpu;
+    m.j_per_output_token = s.outputTokens > 0 ? energy.energyJ.facilityTotal / s.outputTokens : NaN;
+    m.operational_gco2e = energy.carbonG.operational;
+    m.total_gco2e = energy.carbonG.total ?? NaN;
   }
   return m;
 }

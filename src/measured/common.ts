@@ -63,5 +63,3 @@ export function measuredPue(userPue: number | undefined, warnings: string[], fac
   factors.push({ name: 'pue', value: 1, unit: '1', source: 'assumed: not recorded in the source', kind: 'assumption' });
   return 1;
 }
-
-export const sum = (xs: readonly number[]): number => xs.reduce((a, b) => a + b, 0);

@@ -2,7 +2,6 @@
 // raw (one RawProcessResult per GPU process) or aggregated (AggregatedResult with process_results), into a RunReport
 // (energy-model.md §1.3, §9.3). Its energies come from CodeCarbon (kWh × 3.6e6), so they include PUE if the user
 // configured one: the importer cannot tell, and says so.
-
 import { z } from 'zod';
 import { finalizeRunReport, type RunReport } from '../report/runReport.js';
 import { measuredPue, readJsonFile } from './common.js';

@@ -2,7 +2,9 @@
 // Clock (reference README §3.4, compat 'llmservingsim2'): the first wake-up is at min(first arrival, log interval);
 // an idle instance wakes again every 1 ms (arrivals are routed at each wake-up, so a request arriving at an idle
 // system waits up to 1 ms); a busy one wakes when its batch completes and starts the next batch at that exact ns,
-// with every arrival up to then eligible. Scheduling takes zero simulated time. With several instances, an idle one
+// with every arrival up to then eligible. Scheduling takes zero simulated time. A lone idle instance skips the empty
+// polls up to the 1 ms grid point at or after the next arrival (same result, no events for idle hours; heartbeats in
+// between still go out). With several instances, an idle one
 // is also polled at every event of a busy one (its batch completions and the layer-node completions inside its
 // iterations), as LLMServingSim's backend does; this reproduces its multi-instance example to the ns.
 // Mode 'vllm' has the same semantics except that cross-instance polling; it is where departures towards real vLLM
@@ -137,8 +139,8 @@ export function runServing(opts: RunOptions): RunTotals {
   let lastPrompt = 0;
   let lastGenerated = 0;
   const status: TickStatus = { promptTokens: 0, generatedTokens: 0, running: 0, waiting: 0, kvBlocksUsed: 0, prefixRequestedTokens: 0, prefixHitTokens: 0 };
-  const emitTicks = (nowNs: number): void => {
-    for (let k = 0; k < policy.maxTicksPerEvent && nowNs > nextTickNs; k++) {
+  const emitTicks = (nowNs: number, maxTicks = policy.maxTicksPerEvent): void => {
+    for (let k = 0; k < maxTicks && nowNs > nextTickNs; k++) {
       let prompt = 0;
       let generated = 0;
       status.running = status.waiting = status.kvBlocksUsed = status.prefixRequestedTokens = status.prefixHitTokens = 0;
@@ -170,8 +172,15 @@ export function runServing(opts: RunOptions): RunTotals {
 
   /** Schedule an idle instance's next wake-up: 1 ms after its last poll, or a busy instance's next event if earlier. */
   const armIdle = (index: number, nowNs: number): void => {
-    let t = lastPollNs[index] + policy.idleStepNs;
+    const step = policy.idleStepNs;
+    let t = lastPollNs[index] + step;
     if (crossPoll) t = Math.min(t, nextOtherEventNs(index, nowNs));
+    else if (n === 1 && instances[index].scheduler.isIdle) {
+      // Nothing to do until the next arrival: skip the empty 1 ms polls in between, landing on the same grid point.
+      // (Completions are the only other thing that can change the state, and an idle lone instance has none.)
+      const nextArrival = source.peekArrivalNs();
+      if (Number.isFinite(nextArrival) && nextArrival > t) t = lastPollNs[index] + Math.ceil((nextArrival - lastPollNs[index]) / step) * step;
+    }
     if (t === idleWakeNs[index]) return;
     idleWakeNs[index] = t;
     loop.schedule(t, IDLE_WAKE, index, ++idleGen[index]);
@@ -233,6 +242,12 @@ export function runServing(opts: RunOptions): RunTotals {
   loop.on(IDLE_WAKE, (nowNs, index, gen) => {
     if (gen !== idleGen[index]) return;
     idleWakeNs[index] = Infinity;
+    // Heartbeats that skipped polls would have reported (idle, nothing happened) go out first, as they would have.
+    if (onTick) {
+      const step = policy.idleStepNs;
+      const last = lastPollNs[index];
+      while (nextTickNs < nowNs && last + (Math.floor((nextTickNs - last) / step) + 1) * step < nowNs) emitTicks(nowNs, 1);
+    }
     routeArrivals(nowNs);
     serve(index, nowNs);
     if (onTick && nowNs > nextTickNs) emitTicks(nowNs);
