@@ -93,6 +93,25 @@ describe('capacity search (fake runner, answers by hand)', () => {
     expect(again.rows.map((r) => r.capacity)).toEqual(first.rows.map((r) => r.capacity));
   });
 
+  it('searches a closed loop over whole user counts', async () => {
+    const p = fakeCase({ over: 'workload.users', low: 1, high: 64, step: 1, slo: { ttftMs: { p99: 100 } } });
+    const closed = {
+      ...p,
+      plan: {
+        ...p.plan,
+        runs: p.plan.runs.map((r) => ({ ...r, scenario: { ...r.scenario, workload: { kind: 'closed-loop' as const, users: 1, thinkTimeS: 0, numReqs: 40, lengthsFrom: 'x.tsv' } } })),
+      },
+    };
+    const { rows } = await search(closed);
+    // The fake reads users as the load: 20 + 10·users/tp ≤ 100 → 8 users at tp 1, 16 at tp 2.
+    expect(rows.map((r) => [r.capacity, r.next])).toEqual([
+      [8, 9],
+      [16, 17],
+    ]);
+    const fractional = { ...closed, experiment: { ...closed.experiment, capacity: { ...closed.experiment.capacity!, step: 0.5 } } };
+    expect(() => checkCapacitySpec(fractional.experiment, fractional.plan, fractional.file)).toThrow(/workload.users=.*expected int/);
+  });
+
   it('the search field may not also be a sweep axis', () => {
     const p = fakeCase({});
     const clash = { ...p, plan: { ...p.plan, axes: ['workload.rateQps'] } };

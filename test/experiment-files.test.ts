@@ -1,6 +1,6 @@
 // Experiment files: `_extends` (order, deep merge, null removal, cycles), path rebasing, strict checking with the file
 // and field named, sweep expansion (grid × named scenarios, seeded random search) and content-hash run ids.
-import { existsSync, mkdtempSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import fc from 'fast-check';
@@ -142,6 +142,16 @@ describe('expansion', () => {
     const exp = loadExperiment(join(FIX, 'nested', 'child.json'));
     const other = expandExperiment({ ...exp.experiment, sweep: { random: { ...exp.experiment.sweep!.random!, seed: 12 } } }, exp.file);
     expect(other.runs.map((r) => r.axes['workload.rateQps'])).not.toEqual(a.runs.map((r) => r.axes['workload.rateQps']));
+  });
+
+  it('run ids do not depend on where the experiment folder lies (shards on other machines match)', () => {
+    const dir = join(tempDir(), 'a', 'b', 'c'); // deep enough that ../../../ stays inside it
+    mkdirSync(dir, { recursive: true });
+    writeFileSync(join(dir, 'base.yaml'), readFileSync(join(FIX, 'base.yaml')));
+    writeFileSync(join(dir, 'sweep24.yaml'), readFileSync(join(FIX, 'sweep24.yaml')));
+    const here = planExperiment(join(FIX, 'sweep24.yaml')).plan.runs.map((r) => r.id);
+    const there = planExperiment(join(dir, 'sweep24.yaml')).plan.runs.map((r) => r.id);
+    expect(there).toEqual(here);
   });
 
   it('points that resolve to the same scenario run once', () => {

@@ -197,6 +197,9 @@ describe('sweep through the CLI and worker threads', () => {
     const out1 = await sim(['sweep', file, '--workers', '0', '--runner', FAKE, '--out', root, '--shard', '1/2']);
     expect(out1).toContain('shard 1/2 (from --shard)');
     expect(out1).toContain('done: 12 runs (0 from earlier, 12 now)');
+    const shardList = await sim(['results', 'list', join(root, 'shard-1-of-2')]);
+    expect(shardList).toContain('sweep24 (shard 1/2 of 24): 12 of 12 runs done');
+    expect(shardList).not.toContain('pending');
     const merged = await sim(['results', 'merge', root]);
     expect(merged).toContain('24 of 24 runs');
     expect(table(root)).toBe(table(whole));

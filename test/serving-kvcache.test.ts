@@ -92,4 +92,26 @@ describe('KvCache', () => {
     expect(kv.allocateSlots(1, h, 8, 1, 9, hit)).toBe(true);
     expect(kv.freeBlocks).toBe(0);
   });
+
+  it('counts resident blocks: pinned, plus free ones the prefix index still points at', () => {
+    const kv = new KvCache(8, 4, true);
+    const h = chainedBlockHashes(ids(8), undefined, 4);
+    kv.initSlot(0);
+    kv.allocateSlots(0, h, 0, 8, 8, []); // 2 blocks, both indexed
+    kv.initSlot(1);
+    // Same prompt, hit capped at 7 tokens → 1 shared block + its own second block, which takes over hash h[1].
+    const hit: number[] = [];
+    expect(kv.findComputedBlocks(h, 8, hit)).toBe(1);
+    kv.allocateSlots(1, h, 4, 4, 8, hit);
+    expect([kv.usedBlocks, kv.residentBlocks]).toEqual([3, 3]);
+    kv.free(0); // its second block is no longer findable (slot 1's copy is): free and not resident
+    expect([kv.usedBlocks, kv.residentBlocks]).toEqual([2, 2]);
+    kv.free(1); // both of slot 1's blocks stay findable
+    expect([kv.usedBlocks, kv.residentBlocks]).toEqual([0, 2]);
+    kv.initSlot(2);
+    kv.allocateSlots(2, new Float64Array(0), 0, 32, 32, []); // takes all 8: evicts the cached ones
+    expect([kv.usedBlocks, kv.residentBlocks]).toEqual([8, 8]);
+    kv.free(2);
+    expect([kv.usedBlocks, kv.residentBlocks]).toEqual([0, 0]);
+  });
 });

@@ -64,6 +64,7 @@ function readSimLog(file: string) {
   const heartbeats = [...text.matchAll(/Running Instance\[0\]: (\d+) reqs, Waiting: (\d+) reqs.*?\((\d+) \/ (\d+)\)/g)].map((m) =>
     m.slice(1, 5).map(Number),
   );
+  const npuMemoryMB = [...text.matchAll(/Each NPU Memory Usage ([\d.]+) MB/g)].map((m) => m[1]);
   const num = (label: string) => {
     const m = new RegExp(`^${label}:?\\s+(\\d+)`, 'm').exec(text);
     return m ? Number(m[1]) : 0;
@@ -71,6 +72,7 @@ function readSimLog(file: string) {
   return {
     throughput,
     heartbeats,
+    npuMemoryMB,
     makespanNs: num('Total clocks \\(ns\\)'),
     finishedRequests: num('Total requests'),
     preemptions: num('Preemptions'),
@@ -139,7 +141,7 @@ describe.skipIf(!haveRef)('LLMServingSim 2.0 validation runs, replayed batch bou
         observer: { onRequest: (r) => records.push(r) },
       });
       expect(asRows(records)).toEqual(ref);
-      const { throughput: _t, heartbeats: _h, ...logTotals } = log;
+      const { throughput: _t, heartbeats: _h, npuMemoryMB: _m, ...logTotals } = log;
       expect(totals).toMatchObject(logTotals);
     });
   }
@@ -192,6 +194,9 @@ describe.skipIf(!haveRef || !haveAddon)('LLMServingSim 2.0 validation runs, full
       const records: RequestRecord[] = [];
       const throughput: number[][] = [];
       const heartbeats: number[][] = [];
+      const npuMemoryMB: string[] = [];
+      const weightBytes = weightBytesPerRank(model, 'bf16', { tp: 1, pp: 1, ep: 1 });
+      const blockBytes = kvBytesPerToken(model, 'bf16', { tp: 1, pp: 1 }) * 16;
       const totals = runServing({
         instances: [
           {
@@ -210,6 +215,8 @@ describe.skipIf(!haveRef || !haveAddon)('LLMServingSim 2.0 validation runs, full
           onTick: (_t, st) => {
             throughput.push([st.promptTokens, st.generatedTokens]);
             heartbeats.push([st.running, st.waiting, st.prefixHitTokens, st.prefixRequestedTokens]);
+            // LLMServingSim's memory line: weights + resident KV blocks (pinned, or free but still cached).
+            npuMemoryMB.push(((weightBytes + st.kvBlocksResident * blockBytes) / 2 ** 20).toFixed(2));
           },
         },
       });
@@ -234,6 +241,7 @@ describe.skipIf(!haveRef || !haveAddon)('LLMServingSim 2.0 validation runs, full
       expect(log.throughput.length).toBeGreaterThan(60);
       expect(throughput).toEqual(log.throughput);
       expect(heartbeats).toEqual(log.heartbeats);
+      expect(npuMemoryMB).toEqual(log.npuMemoryMB);
     });
   }
 });

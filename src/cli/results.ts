@@ -6,6 +6,7 @@ import { InputError } from '../errors.js';
 import { runLabel } from '../experiment/expand.js';
 import { findShardDirs, mergeShards } from '../experiment/merge.js';
 import { ResultsStore } from '../experiment/resultsStore.js';
+import { shardOf } from '../experiment/shard.js';
 
 const fmt = (x: number | undefined) => (x !== undefined && Number.isFinite(x) ? x.toFixed(2) : '-');
 
@@ -17,8 +18,10 @@ const list: CommandModule<object, { dir: string }> = {
     const store = new ResultsStore(resolve(args.dir));
     const plan = store.readPlan();
     const done = store.finishedIds();
-    process.stdout.write(`${plan.name}: ${plan.runs.filter((r) => done.has(r.id)).length} of ${plan.runs.length} runs done\n`);
-    for (const run of plan.runs) {
+    const runs = shardOf(plan.runs, plan.shard && { ...plan.shard, source: 'plan.json' });
+    const which = plan.shard ? ` (shard ${plan.shard.index}/${plan.shard.count} of ${plan.runs.length})` : '';
+    process.stdout.write(`${plan.name}${which}: ${runs.filter((r) => done.has(r.id)).length} of ${runs.length} runs done\n`);
+    for (const run of runs) {
       if (!done.has(run.id)) {
         process.stdout.write(`${run.id}  pending  ${runLabel(run)}\n`);
         continue;

@@ -73,9 +73,12 @@ export function checkCapacitySpec(exp: Experiment, plan: Plan, file: string): Ca
   if (spec.high < spec.low) throw new InputError(`high (${spec.high}) is below low (${spec.low})`, { file, field: 'capacity.high' });
   if (plan.axes.includes(spec.over)) throw new InputError(`'${spec.over}' is both a sweep axis and the capacity search field`, { file, field: 'capacity.over' });
   if (sloChecks(spec.slo).length === 0) throw new InputError('give at least one SLO limit, e.g. ttftMs: { p99: 500 }', { file, field: 'capacity.slo' });
-  // Every probe must be a valid scenario: check the two ends of the range for each configuration now.
+  // Every probe must be a valid scenario: check the ends of the range and one step (a whole-number field such as
+  // users with a fractional step fails there) for each configuration now.
+  const top = Math.floor((spec.high - spec.low) / spec.step + 1e-9);
+  const samples = [...new Set([0, Math.min(1, top), top])].map((k) => loadAt(spec, k));
   for (const config of plan.runs) {
-    for (const v of [spec.low, loadAt(spec, Math.floor((spec.high - spec.low) / spec.step + 1e-9))]) {
+    for (const v of samples) {
       const r = scenarioSchema.safeParse(withPath(config.scenario, spec.over, v));
       if (!r.success) {
         throw new InputError(`capacity probe '${runLabel(config)}' at ${spec.over}=${v}: ${inputErrorFromZod(r.error, '').message}`, { file });
@@ -152,6 +155,7 @@ async function searchOne(o: CapacityOptions, config: PlannedRun): Promise<Capaci
 /** Search every configuration (concurrently: each search is sequential, the executor spreads them over workers). */
 export async function runCapacitySearch(o: CapacityOptions): Promise<CapacityRow[]> {
   o.store.ensureDir();
+  o.store.removeStaleTemps();
   const rows = await Promise.all(o.plan.runs.map((config) => searchOne(o, config)));
   return rows; // plan.runs is in id order, so rows are too
 }

@@ -30,6 +30,7 @@ export class KvCache {
   private numCached = new Int32Array(16).fill(-1);
 
   private peakUsed = 0;
+  private cachedFree = 0; // blocks in the free list that still hold an indexed prefix
 
   constructor(numBlocks: number, blockSize: number, enableCaching: boolean) {
     if (!Number.isInteger(numBlocks) || numBlocks <= 0) throw new Error(`KvCache: numBlocks must be a positive integer, got ${numBlocks}`);
@@ -62,6 +63,14 @@ export class KvCache {
   /** Blocks pinned by requests (free-but-cached blocks are not counted, as vLLM's kv_cache_usage). */
   get usedBlocks(): number {
     return this.numBlocks - this.numFree;
+  }
+
+  /**
+   * Blocks holding data: pinned ones plus free ones still findable in the prefix index. LLMServingSim reports memory
+   * use from this count (a cached block is reusable, not empty).
+   */
+  get residentBlocks(): number {
+    return this.numBlocks - this.numFree + this.cachedFree;
   }
 
   get peakUsedBlocks(): number {
@@ -183,7 +192,10 @@ export class KvCache {
       const b = list[i];
       if (this.blockHash[b] !== NO_HASH) continue; // a shared hit block is already indexed
       this.blockHash[b] = hashes[i];
-      this.hashToBlock.set(hashes[i], b); // a newer block takes over an existing hash
+      // A newer block takes over an existing hash; the old one keeps its hash but is no longer findable.
+      const old = this.hashToBlock.get(hashes[i]);
+      if (old !== undefined && this.refCnt[old] === 0) this.cachedFree--;
+      this.hashToBlock.set(hashes[i], b);
     }
     this.numCached[slot] = numFull;
   }
@@ -198,6 +210,12 @@ export class KvCache {
     }
     list.length = 0;
     this.numCached[slot] = -1;
+  }
+
+  /** Whether the prefix index points at this block. */
+  private isIndexed(b: number): boolean {
+    const h = this.blockHash[b];
+    return h !== NO_HASH && this.hashToBlock.get(h) === b;
   }
 
   private takeFreeBlock(): number {
@@ -215,6 +233,7 @@ export class KvCache {
   }
 
   private unlinkFree(b: number): void {
+    if (this.isIndexed(b)) this.cachedFree--;
     const p = this.prev[b];
     const n = this.next[b];
     this.next[p] = n;
@@ -223,6 +242,7 @@ export class KvCache {
   }
 
   private appendFree(b: number): void {
+    if (this.isIndexed(b)) this.cachedFree++;
     const last = this.prev[this.TAIL];
     this.next[last] = b;
     this.prev[b] = last;

@@ -138,12 +138,12 @@ export function runServing(opts: RunOptions): RunTotals {
   let nextTickNs = logIntervalNs;
   let lastPrompt = 0;
   let lastGenerated = 0;
-  const status: TickStatus = { promptTokens: 0, generatedTokens: 0, running: 0, waiting: 0, kvBlocksUsed: 0, prefixRequestedTokens: 0, prefixHitTokens: 0 };
+  const status: TickStatus = { promptTokens: 0, generatedTokens: 0, running: 0, waiting: 0, kvBlocksUsed: 0, kvBlocksResident: 0, prefixRequestedTokens: 0, prefixHitTokens: 0 };
   const emitTicks = (nowNs: number, maxTicks = policy.maxTicksPerEvent): void => {
     for (let k = 0; k < maxTicks && nowNs > nextTickNs; k++) {
       let prompt = 0;
       let generated = 0;
-      status.running = status.waiting = status.kvBlocksUsed = status.prefixRequestedTokens = status.prefixHitTokens = 0;
+      status.running = status.waiting = status.kvBlocksUsed = status.kvBlocksResident = status.prefixRequestedTokens = status.prefixHitTokens = 0;
       for (const inst of instances) {
         const s = inst.scheduler;
         prompt += s.promptTokensDone;
@@ -151,6 +151,7 @@ export function runServing(opts: RunOptions): RunTotals {
         status.running += s.running.length;
         status.waiting += s.waiting.length;
         status.kvBlocksUsed += s.kv.usedBlocks;
+        status.kvBlocksResident += s.kv.residentBlocks;
         status.prefixRequestedTokens += s.prefixRequestedTokens;
         status.prefixHitTokens += s.prefixHitTokens;
       }

@@ -110,7 +110,8 @@ export interface TickStatus {
   generatedTokens: number; // tokens generated in the interval
   running: number;
   waiting: number;
-  kvBlocksUsed: number;
+  kvBlocksUsed: number; // pinned by requests
+  kvBlocksResident: number; // pinned + free but still holding an indexed prefix (LLMServingSim's memory use)
   prefixRequestedTokens: number; // cumulative
   prefixHitTokens: number; // cumulative
 }
