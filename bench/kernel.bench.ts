@@ -36,7 +36,11 @@ function fillMixedBatch(cm: CostModel): number {
 
 async function main(): Promise<void> {
   const base = { model: llama8b, weightDtype: 'bf16', kvDtype: 'bf16', tp: 1, hostMem: { bandwidthGBps: 50, latencyNs: 0 } } as const;
-  const cases: [string, CostModelOptions][] = [['roofline (RTX4090 spec)', { ...base, hardware: gpu('RTX4090', 165.2, 1008) }]];
+  const cases: [string, CostModelOptions][] = [
+    ['roofline (RTX4090 spec)', { ...base, hardware: gpu('RTX4090', 165.2, 1008) }],
+    // parallelism adds per-stage times and sends to the same single call
+    ['roofline tp2 pp4 (RTX4090 spec)', { ...base, hardware: gpu('RTX4090', 165.2, 1008), tp: 2, pp: 4, link: { bandwidthGBps: 16, latencyNs: 1000 } }],
+  ];
   for (const hw of ['RTX4090', 'RTXPRO6000']) {
     const dir = join(perfRoot, hw, 'meta-llama', 'Llama-3.1-8B', 'bf16');
     if (existsSync(dir)) cases.push([`profile ${hw}`, { ...base, hardware: gpu(hw, 165.2, 1008), perfBundle: dir }]);

@@ -1,6 +1,7 @@
 // N-API surface only: converts arguments and calls the plain C++ core in native/core.
 #include <napi.h>
 
+#include <algorithm>
 #include <string>
 #include <vector>
 
@@ -110,6 +111,9 @@ servesim::KernelConfig kernelConfig(const Napi::Object& c) {
   k.device.launchOverheadNs = num(d, "launchOverheadNs", k.device.launchOverheadNs);
   k.tp = static_cast<int>(num(c, "tp", 1));
   k.ep = static_cast<int>(num(c, "ep", 1));
+  k.pp = static_cast<int>(num(c, "pp", 1));
+  k.moeImbalance = num(c, "moeImbalance", 1.0);
+  k.pdPrefill = c.Get("pdPrefill").ToBoolean().Value();
   if (c.Get("network").IsObject()) {
     const Napi::Object n = c.Get("network").As<Napi::Object>();
     k.hasNetwork = true;
@@ -128,7 +132,9 @@ class KernelWrap : public Napi::ObjectWrap<KernelWrap> {
   static Napi::Function Define(Napi::Env env) {
     return DefineClass(env, "Kernel",
                        {InstanceMethod("iterate", &KernelWrap::Iterate), InstanceMethod("totals", &KernelWrap::Totals),
-                        InstanceMethod("sources", &KernelWrap::Sources)});
+                        InstanceMethod("sources", &KernelWrap::Sources),
+                        InstanceMethod("kvTransferNs", &KernelWrap::KvTransferNs),
+                        InstanceMethod("kvBytes", &KernelWrap::KvBytes)});
   }
 
   explicit KernelWrap(const Napi::CallbackInfo& info) : Napi::ObjectWrap<KernelWrap>(info) {
@@ -138,8 +144,13 @@ class KernelWrap : public Napi::ObjectWrap<KernelWrap> {
     if (!c.Get("model").IsObject() || !c.Get("precision").IsObject() || !c.Get("device").IsObject()) {
       NAPI_THROW_VOID(Napi::TypeError::New(env, "Kernel(config) needs config.model, config.precision and config.device"));
     }
-    kernel_ = std::make_unique<servesim::Kernel>(kernelConfig(c));
+    const servesim::KernelConfig config = kernelConfig(c);
     if (env.IsExceptionPending()) return;
+    if (config.pp < 1 || config.pp > servesim::kMaxPipelineStages || config.pp > std::max(1, config.model.numLayers)) {
+      NAPI_THROW_VOID(Napi::RangeError::New(env, "pp must be 1.." + std::to_string(servesim::kMaxPipelineStages) +
+                                                     " and at most the number of layers"));
+    }
+    kernel_ = std::make_unique<servesim::Kernel>(config);
     if (c.Get("tables").IsArray()) {
       const Napi::Array a = c.Get("tables").As<Napi::Array>();
       for (uint32_t i = 0; i < a.Length(); ++i) {
@@ -254,6 +265,16 @@ class KernelWrap : public Napi::ObjectWrap<KernelWrap> {
     return o;
   }
 
+  // P/D hand-off of a request's K/V (not per batch): kvTransferNs(tokens) -> integer ns, kvBytes(tokens) -> bytes per rank.
+  Napi::Value KvTransferNs(const Napi::CallbackInfo& info) {
+    if (!info[0].IsNumber()) NAPI_THROW(Napi::TypeError::New(info.Env(), "kvTransferNs(tokens) expects a number"), {});
+    return Napi::Number::New(info.Env(), static_cast<double>(kernel_->kvTransferNs(info[0].As<Napi::Number>().Int64Value())));
+  }
+  Napi::Value KvBytes(const Napi::CallbackInfo& info) {
+    if (!info[0].IsNumber()) NAPI_THROW(Napi::TypeError::New(info.Env(), "kvBytes(tokens) expects a number"), {});
+    return Napi::Number::New(info.Env(), kernel_->kvBytes(info[0].As<Napi::Number>().Int64Value()));
+  }
+
   // Per slot: 0 absent, 1 table, 2 roofline, 3 missing layer.
   Napi::Value Sources(const Napi::CallbackInfo& info) {
     Napi::Array a = Napi::Array::New(info.Env(), servesim::kSlotCount);
@@ -301,6 +322,8 @@ Napi::Object Init(Napi::Env env, Napi::Object exports) {
   layout.Set("counters", static_cast<int>(servesim::kCounterCount));
   layout.Set("breakdown", static_cast<int>(servesim::kBreakdownSize));
   layout.Set("slots", static_cast<int>(servesim::kSlotCount));
+  layout.Set("stageNs", static_cast<int>(servesim::kStageNs));
+  layout.Set("maxStages", servesim::kMaxPipelineStages);
   exports.Set("layout", layout);
   return exports;
 }

@@ -1,12 +1,13 @@
 // Public library API. Nothing else is public.
 export { loadAddon } from './cost/native.js';
 // Cost kernel: one native call per scheduled batch (src/cost/, native/).
-export { CostModel, COUNTER } from './cost/costModel.js';
+export { CostModel, COUNTER, MAX_PIPELINE_STAGES } from './cost/costModel.js';
 export type { CostModelOptions, IterationBreakdown, RooflineTuning } from './cost/costModel.js';
 export { loadPerfBundle } from './cost/perfBundle.js';
 export type { PerfBundle } from './cost/perfBundle.js';
-export { buildRooflineBundle, listPerfBundles } from './cost/perfModelBuild.js';
-export { calibrateRoofline } from './cost/calibrate.js';
+export { buildRooflineBundle, listPerfBundles, readRooflineTuning } from './cost/perfModelBuild.js';
+export type { CalibrationProvenance } from './cost/perfModelBuild.js';
+export { calibrateRoofline, calibrateWithProvenance } from './cost/calibrate.js';
 // Scenario: model, hardware and cluster catalogs and their arithmetic (src/scenario/).
 export type { Dtype, ModelArch, MoeArch, SlidingWindowArch, HardwareSpec, PeakTflops } from './scenario/types.js';
 export { listModels, parseModelConfig, resolveModel } from './scenario/model.js';
@@ -91,6 +92,10 @@ export { importExoBenchmark } from './measured/exo.js';
 export { combineMeasured } from './measured/combine.js';
 export { ecologitsEstimate, ecologitsGpuCount, ecologitsGpuJPerToken, ecologitsRequest } from './energy/ecologits.js';
 export { SimulationEnergyRecorder, energyConfigFor, simulateImpact, simulatedRunReport } from './energy/simulatedRunReport.js';
+export { IMPACT_CSV_COLUMNS, impactCsv, impactPlots, levelTotal, runImpactStudy, usersOnGpu, writeImpactStudy } from './energy/impactStudy.js';
+export type { GpuImpact, ImpactStudy, ImpactStudyOptions, LevelImpact } from './energy/impactStudy.js';
+export { lineChartSpec, svgToPng, vegaLiteToPng, vegaLiteToSvg } from './report/plots.js';
+export type { LineChartOptions } from './report/plots.js';
 export { compareRunReports, headlineFigures } from './report/runReport.js';
 export { formatComparisonText, formatRunReportText } from './report/runReportWriters.js';
 // Experiments: files with _extends, sweeps over worker threads, resumable/sharded results, capacity search (src/experiment/).
@@ -117,3 +122,14 @@ export { mergeShards } from './experiment/merge.js';
 export { capacityTableCsv, checkCapacitySpec, meetsSlo, rankCapacity, runCapacitySearch } from './experiment/capacity.js';
 export type { CapacityRow } from './experiment/capacity.js';
 export { runIdOf } from './experiment/runId.js';
+// HTML reports and their charts (src/report/html*.ts, chartSpecs.ts, runPage.ts, sweepPage.ts), progress (progress.ts).
+export { renderRunHtml, renderSweepHtml, writeChartPngs, writeHtmlReport } from './report/html.js';
+export type { Chart, HtmlReport } from './report/html.js';
+export { buildHtmlReport, classifyHtmlInput } from './report/htmlInput.js';
+export { runPageFromReport, runPageFromSummary, simulateRunPage } from './report/runPage.js';
+export type { RunPage } from './report/runPage.js';
+export { sweepPageFromResults } from './report/sweepPage.js';
+export type { SweepPage } from './report/sweepPage.js';
+export { IterationSeries, TimeBuckets } from './report/iterationSeries.js';
+export { batchSizeSpec, cdfPoints, energyBreakdownSpec, kvUseSpec, latencyCdfSpec, perModelBarsSpec, sweepLineSpec, throughputSpec } from './report/chartSpecs.js';
+export { Progress } from './report/progress.js';

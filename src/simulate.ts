@@ -22,6 +22,8 @@ import { HeartbeatSeries, type Heartbeat } from './report/heartbeat.js';
 import { RequestsCsvWriter } from './report/requestsCsv.js';
 import { buildSummary, writeSummaryJson, type RunSummary } from './report/summary.js';
 import { runServing } from './serving/simulation.js';
+import { ROUTER_POLICIES } from './serving/router.js';
+import type { KvLink } from './serving/disaggregation.js';
 import type {
   CompatMode, CounterIndex, InstanceSetup, IterationRecord, RequestRecord, RouterPolicy, RunTotals, ServingKnobs,
 } from './serving/types.js';
@@ -89,7 +91,9 @@ export const scenarioSchema = z
     perfModels: z.string().min(1).optional(),
     compat: z.enum(['llmservingsim2', 'vllm']).optional(),
     logIntervalS: z.number().positive().optional(),
-    router: z.enum(['load', 'round-robin']).optional(),
+    /** Replicas of model + hardware behind the router (data parallelism across instances); not with a cluster config. */
+    instances: z.number().int().positive().optional(),
+    router: z.enum(ROUTER_POLICIES).optional(),
     /** Inter-GPU link (LLMServingSim link_bw, read as GiB/s; link_latency ns); overrides the cluster config's. */
     link: z.strictObject({ bandwidthGBps: z.number().positive(), latencyNs: z.number().nonnegative() }).optional(),
     /** Host memory (cpu_mem mem_bw GB/s, mem_latency ns); overrides the cluster config's. */
@@ -97,6 +101,10 @@ export const scenarioSchema = z
   })
   .refine((s) => (s.clusterConfig ? !s.model && !s.hardware : !!s.model && !!s.hardware), {
     message: 'give either a cluster config (--cluster-config), or a model and a hardware (--model, --hardware), not both',
+  })
+  .refine((s) => !(s.clusterConfig && s.instances !== undefined), {
+    message: '--instances replicates --model/--hardware; a cluster config lists its instances itself',
+    path: ['instances'],
   });
 export type Scenario = z.input<typeof scenarioSchema>;
 
@@ -128,6 +136,10 @@ export interface PreparedRun {
   logIntervalNs: number;
   router: RouterPolicy;
   counterIndex?: CounterIndex;
+  /** Seed of the router's random stream. */
+  seed?: number;
+  /** P/D: the link prefill instances send KV over. */
+  kvTransferLink?: KvLink;
   warnings: string[];
 }
 
@@ -182,6 +194,8 @@ export function runPrepared(p: PreparedRun, hooks: SimulateHooks = {}): Simulati
       logIntervalNs: p.logIntervalNs,
       router: p.router,
       counterIndex: p.counterIndex,
+      seed: p.seed,
+      kvTransferLink: p.kvTransferLink,
       observer: {
         onRequest(r) {
           metrics.add(r);
@@ -234,6 +248,7 @@ interface InstancePlan {
   knobs: KnobsInput;
   link?: { bandwidthGBps: number; latencyNs: number };
   hostMem?: { bandwidthGBps: number; latencyNs: number };
+  pdRole?: 'prefill' | 'decode';
 }
 
 /** LLMServingSim 2.0's profile variant folder name (README §1.1): bf16, fp16, ..., plus '-kvfp8' with an fp8 KV cache. */
@@ -246,27 +261,38 @@ interface CostSourceChoice {
   perfCsv?: string;
 }
 
-/** Where the kernel's numbers come from: a profile bundle, a v0.2.1 CSV, or (nothing found) the roofline. */
-function findPerfSource(perfModels: string | undefined, hardwareLabel: string, modelNames: string[], variant: string, tp: number, warnings: string[]): CostSourceChoice {
+/** Where the kernel's numbers come from: a profile bundle, a v0.2.1 CSV, or (nothing found) the roofline. Bundles are
+ *  looked up under the label as written (LLMServingSim's free `hardware` label) and then the catalog's canonical name
+ *  (H100 → H100-SXM), so the shipped perf_models/<canonical>/ bundles serve every alias. */
+export function findPerfSource(perfModels: string | undefined, hardwareNames: string[], modelNames: string[], variant: string, tp: number, warnings: string[]): CostSourceChoice {
   const roots = perfModels ? [perfModels] : [join(PACKAGE_ROOT, 'perf_models')];
+  const labels = [...new Set(hardwareNames)];
+  const hardwareLabel = labels[0];
   const tried: string[] = [];
   for (const root of roots) {
     if (root.endsWith('.csv') && existsSync(root)) return { perfCsv: root };
-    for (const name of modelNames) {
-      const dir = join(root, hardwareLabel, name, variant);
-      tried.push(dir);
-      if (existsSync(join(dir, 'meta.yaml')) || existsSync(join(dir, `tp${tp}`))) return { perfBundle: dir };
+    for (const label of labels) {
+      for (const name of modelNames) {
+        const dir = join(root, label, name, variant);
+        tried.push(dir);
+        if (existsSync(join(dir, `tp${tp}`))) return { perfBundle: dir };
+        // A user's bundle without this TP is LLMServingSim's hard error (README §1.1, raised by the loader); a shipped
+        // one only covers some TP degrees, so the others fall back to the roofline below.
+        if (perfModels && existsSync(join(dir, 'meta.yaml'))) return { perfBundle: dir };
+      }
     }
-    const csv = join(root, `${hardwareLabel}.csv`);
-    tried.push(csv);
-    if (existsSync(csv)) return { perfCsv: csv };
+    for (const label of labels) {
+      const csv = join(root, `${label}.csv`);
+      tried.push(csv);
+      if (existsSync(csv)) return { perfCsv: csv };
+    }
   }
   if (perfModels) {
     throw new InputError(`no profile for ${modelNames[0]} on ${hardwareLabel} (${variant}, tp${tp}) under ${perfModels}; looked for ${tried.join(', ')}`, {
       field: 'perf-models',
     });
   }
-  warnings.push(`no profile bundle for ${modelNames[0]} on ${hardwareLabel} (${variant}): using the roofline model`);
+  warnings.push(`no profile bundle for ${modelNames[0]} on ${hardwareLabel} (${variant}, tp${tp}): using the roofline model`);
   return {};
 }
 
@@ -302,7 +328,7 @@ async function buildInstance(
 
   const modelNames = [...new Set([plan.modelName, model.hfId, model.hfId.replace(/-Instruct$/i, '')])];
   const variant = variantName(weightDtype, kvDtype);
-  const perf = findPerfSource(s.perfModels, plan.hardwareLabel, modelNames, variant, tp, warnings);
+  const perf = findPerfSource(s.perfModels, [plan.hardwareLabel, hardware.name], modelNames, variant, tp, warnings);
   // A batch holds at most max_num_seqs requests, and at most one request per token of the step's budget.
   const tokenBudget = Math.min(knobs.maxNumBatchedTokens > 0 ? knobs.maxNumBatchedTokens : model.maxPositionEmbeddings, model.maxPositionEmbeddings);
   const maxBatch = knobs.maxNumSeqs > 0 ? Math.min(knobs.maxNumSeqs, tokenBudget) : tokenBudget;
@@ -337,7 +363,17 @@ async function buildInstance(
     perfBundle: perf.perfBundle ?? perf.perfCsv,
   };
   for (const w of cost.warnings) warnings.push(`instance ${id}: ${w}`);
-  const setup: InstanceSetup = { instanceId: id, modelName: recordName, cost, knobs, numKvBlocks, maxPositionEmbeddings: model.maxPositionEmbeddings };
+  const setup: InstanceSetup = {
+    instanceId: id,
+    modelName: recordName,
+    cost,
+    knobs,
+    numKvBlocks,
+    maxPositionEmbeddings: model.maxPositionEmbeddings,
+    kvBytesPerToken: kvBytes,
+    numLayers: model.numLayers,
+    ...(plan.pdRole ? { pdRole: plan.pdRole } : {}),
+  };
   return { setup, info };
 }
 
@@ -358,7 +394,7 @@ export async function prepareScenario(scenario: Scenario): Promise<PreparedRun> 
   const s = parseOrThrow(scenarioSchema, scenario, 'scenario');
   const compat: CompatMode = s.compat ?? 'vllm';
   const warnings: string[] = [];
-  const plans = s.clusterConfig ? await plansFromCluster(s.clusterConfig, warnings) : [planFromModel(s)];
+  const plans = s.clusterConfig ? await plansFromCluster(s.clusterConfig, warnings) : Array.from({ length: s.instances ?? 1 }, () => planFromModel(s));
   const built = [];
   for (let i = 0; i < plans.length; i++) built.push(await buildInstance(i, plans[i], s, compat, warnings));
   const source = await buildSource(s.workload, s.seed ?? 0);
@@ -369,6 +405,8 @@ export async function prepareScenario(scenario: Scenario): Promise<PreparedRun> 
     compat,
     logIntervalNs: Math.round((s.logIntervalS ?? 1) * 1e9),
     router: s.router ?? 'load',
+    seed: s.seed ?? 0,
+    kvTransferLink: s.link ?? plans.find((p) => p.pdRole)?.link,
     counterIndex: { flops: COUNTER.flops, hbmBytes: COUNTER.hbmBytes, commBytes: COUNTER.commBytes, commNs: COUNTER.commNs },
     warnings,
   };
@@ -395,7 +433,6 @@ async function plansFromCluster(file: string, warnings: string[]): Promise<Insta
     for (const inst of node.instances) {
       const at = { file, field: inst.path };
       if (inst.pp > 1) throw new InputError(`pp_size ${inst.pp}: pipeline parallelism is not supported yet`, { ...at, field: `${inst.path}.pp_size` });
-      if (inst.pdType !== null) throw new InputError(`pd_type '${inst.pdType}': prefill/decode disaggregation is not supported yet`, { ...at, field: `${inst.path}.pd_type` });
       if (inst.ep > 1) throw new InputError(`ep_size ${inst.ep}: expert parallelism is not supported yet`, { ...at, field: `${inst.path}.ep_size` });
       const o = inst.overrides;
       for (const k of ['enableLocalOffloading', 'enableAttnOffloading', 'enableSubBatchInterleaving'] as const) {
@@ -424,6 +461,7 @@ async function plansFromCluster(file: string, warnings: string[]): Promise<Insta
         },
         link,
         hostMem: { bandwidthGBps: node.cpuMem.memBandwidthGBps, latencyNs: node.cpuMem.memLatencyNs },
+        ...(inst.pdType ? { pdRole: inst.pdType } : {}),
       });
     }
   }

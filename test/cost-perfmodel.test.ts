@@ -1,5 +1,5 @@
 // `sim perf-model build`: a roofline bundle in LLMServingSim 2.0's layout, read back by the same lookup code.
-import { mkdtempSync } from 'node:fs';
+import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
@@ -70,5 +70,42 @@ describe('roofline calibration', () => {
     expect(fit.tuning).toEqual(known);
     expect(fit.rmsLogError).toBeLessThan(0.01); // only off-grid interpolation of a few lm_head keys remains
     expect(fit.rmsLogErrorDefault).toBeGreaterThan(0.1);
+  });
+});
+
+describe('roofline calibration on a v0.2.1 / llm-profile CSV', () => {
+  it('fits the per-token layers only: recovers known constants whatever the per-request rope/attn rows hold', async () => {
+    // A CSV in v0.2.1 columns whose per-token layers are the roofline's own times under known constants, and whose
+    // rope/attn rows are 100x off (as HF eager per-request kernels are, compared with batched attention).
+    const known = { computeEfficiency: 0.6, memoryEfficiency: 0.8, launchOverheadNs: 3000 };
+    const common = { model: LLAMA_8B, hardware: RTX4090, tp: 1, weightDtype: 'bf16', kvDtype: 'bf16' } as const;
+    const cm = await CostModel.load({ ...common, roofline: known, maxBatch: 2048 });
+    const rows = ['hardware,model,layer_name,input,kv_cache,latency(ns)'];
+    const row = (layer: string, input: number, kv: number, ns: number) => rows.push(`RTX4090,meta-llama/Llama-3.1-8B,${layer},${input},${kv},${ns}`);
+    for (const t of [1, 2, 4, 8, 16, 32, 64, 128, 256, 512, 1024, 2048]) {
+      Array.from({ length: t }, (_, i) => ((cm.newTokens[i] = 1), (cm.computedBefore[i] = 0)));
+      cm.iterate(t);
+      const b = cm.breakdown();
+      row('embedding', t, 0, b.embedding_ns);
+      row('input_layernorm', t, 0, b.layernorm_ns);
+      row('qkv_proj', t, 0, b.qkv_proj_ns);
+      row('rope', t, 0, 100 * b.rotary_emb_ns);
+      row('attn', t, 0, 100 * b.attention_ns + 1);
+      row('o_proj', t, 0, b.o_proj_ns);
+      row('post_layernorm', t, 0, b.layernorm_ns);
+      row('gate_up_proj', t, 0, b.gate_up_proj_ns);
+      row('act_fn', t, 0, b.act_fn_ns);
+      row('down_proj', t, 0, b.down_proj_ns);
+      row('final_layernorm', t, 0, b.final_layernorm_ns);
+      row('lm_head', t, 0, b.lm_head_ns); // lm_head over t sequences = v0.2.1's lm_head over t tokens
+    }
+    for (const kv of [1, 1000]) for (const layer of ['rope', 'attn']) row(layer, 1, kv, 1e6);
+    const csv = join(mkdtempSync(join(tmpdir(), 'servesim-v021-')), 'RTX4090.csv');
+    writeFileSync(csv, rows.join('\n') + '\n');
+    const fit = await calibrateRoofline({ ...common, perfCsv: csv });
+    expect(fit.objective).toBe('per-token-layers');
+    expect(fit.shapes).toBe(12);
+    expect(fit.tuning).toEqual(known);
+    expect(fit.rmsLogError).toBeLessThan(1e-6);
   });
 });

@@ -67,3 +67,27 @@ describe(`kernel invariants (${HAS_REFERENCE ? 'roofline and RTXPRO6000 tp2 bund
     expect(run(cm, [[0, 7], [1, 100], [0, 9]])).toBe(t);
   });
 });
+
+describe('pipeline invariants (roofline, Llama-3.1-8B, tp 2)', () => {
+  const base = { model: LLAMA_8B, hardware: RTXPRO6000, weightDtype: 'bf16', kvDtype: 'bf16', tp: 2, ...VALIDATION.RTXPRO6000 } as const;
+  it('for any batch and pp: the stages sum to the unpipelined step, and the step adds (pp - 1) sends', async () => {
+    const flat = await CostModel.load(base);
+    const piped = await Promise.all([2, 3, 5, 8].map((pp) => CostModel.load({ ...base, pp })));
+    fc.assert(
+      fc.property(batch, fc.integer({ min: 0, max: piped.length - 1 }), (reqs, which) => {
+        const cm = piped[which];
+        const tFlat = run(flat, reqs);
+        const t = run(cm, reqs);
+        const pp = cm.pp;
+        const stages = Array.from({ length: pp }, (_, s) => cm.counters[COUNTER.stageNs + s]);
+        expect(cm.counters[COUNTER.stageCount]).toBe(pp);
+        expect(stages.every((x) => Number.isInteger(x) && x > 0)).toBe(true);
+        expect(stages.reduce((a, x) => a + x, 0)).toBe(tFlat);
+        expect(t).toBe(tFlat + (pp - 1) * cm.counters[COUNTER.ppSendNs]);
+        // the slots past the last stage stay 0
+        expect(cm.counters[COUNTER.stageNs + pp]).toBe(0);
+      }),
+      { numRuns: 100 },
+    );
+  });
+});

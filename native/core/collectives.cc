@@ -29,6 +29,9 @@ double allToAllNs(double bytes, int p, const Network& net) {
   return (p - 1) * (net.linkLatencyNs + (bytes / p) / net.linkBytesPerNs);
 }
 double pointToPointNs(double bytes, const Network& net) { return net.linkLatencyNs + bytes / net.linkBytesPerNs; }
+int64_t sendNs(double bytes, const Network& net) {
+  return std::llround(net.linkLatencyNs) + static_cast<int64_t>(std::ceil(bytes / net.linkBytesPerNs));
+}
 
 double allReduceWireBytes(double bytes, int p) { return p <= 1 ? 0.0 : 2.0 * (p - 1) * bytes / p; }
 

@@ -30,6 +30,9 @@ double allGatherNs(double bytes, int p, const Network& net);
 double allToAllNs(double bytes, int p, const Network& net);
 // Point-to-point send of `bytes` over one link: latency + bytes / B_link (alpha-beta).
 double pointToPointNs(double bytes, const Network& net);
+// The same send in integer ns as the engine charges it: round(latency) + ceil(bytes / B_link) (the serving layer's
+// P/D transfer, src/serving/disaggregation.ts, uses the same rule).
+int64_t sendNs(double bytes, const Network& net);
 
 // Bytes one rank puts on the wire (README §10): all-reduce 2(p-1)S/p, all-gather / reduce-scatter (p-1)S/p.
 double allReduceWireBytes(double bytes, int p);

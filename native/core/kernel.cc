@@ -108,8 +108,12 @@ int64_t Kernel::moeNs(const BatchShape& b, double* counters) {
   if (sources_[kMoe] != SlotSource::kTable) return slotNs(kMoe, b, 0, counters);
   const ModelShape& m = config_.model;
   const MoeRouting r = balancedRouting(b.totalLen, m.numExperts, m.expertsPerToken, config_.ep);
+  // Skewed routing: the busiest rank gets moeImbalance x the balanced tokens (never more than the batch has).
+  const int64_t tokens = config_.moeImbalance == 1.0
+                             ? r.tokensPerRank
+                             : std::min<int64_t>(b.totalLen, std::llround(r.tokensPerRank * config_.moeImbalance));
   bool outside = false;
-  const int64_t ns = moe_.lookupNs(static_cast<double>(r.tokensPerRank),
+  const int64_t ns = moe_.lookupNs(static_cast<double>(tokens),
                                    static_cast<double>(r.activatedPerRank > 1 ? r.activatedPerRank : 1), outside);
   counters[kLookups] += 1;
   if (outside) counters[kExtrapolated] += 1;
@@ -207,7 +211,7 @@ int64_t Kernel::iterate(const int32_t* newTokens, const int32_t* computedBefore,
       costs_[s] = OpCost{};
       continue;
     }
-    costs_[s] = opCost(slot, b, m, config_.precision, tp, config_.ep);
+    costs_[s] = opCost(slot, b, m, config_.precision, tp, config_.ep, config_.moeImbalance);
     const double times = isBlockSlot(slot) ? m.numLayers * (slot == kLayernorm ? 2.0 : 1.0) : 1.0;
     flops += costs_[s].flops * times;
     hbm += costs_[s].bytes * times;
@@ -250,7 +254,47 @@ int64_t Kernel::iterate(const int32_t* newTokens, const int32_t* computedBefore,
   }
   const int64_t store = load;
   const int64_t compute = static_cast<int64_t>(breakdown[kComputeTotalNs]);
-  const int64_t latency = load + compute + comm + store;
+  int64_t latency = load + compute + comm + store;
+
+  // README §2.5: blocks split evenly over pp stages, the remainder to the earliest stages; the first stage also
+  // loads the input and runs the embedding, the last runs final_layernorm / lm_head / sampler and stores the output.
+  // Between consecutive stages the hidden state (total_len x hidden x fp) goes point-to-point over the link.
+  // The step's latency is that of one micro-batch through an empty pipeline; the engine overlaps micro-batches
+  // with the per-stage times.
+  const int pp = config_.pp;
+  const int64_t blockWithComm = static_cast<int64_t>(breakdown[kBlockNs]) + allReducesPerBlock * allReduce + moeComm;
+  const int64_t head = static_cast<int64_t>(breakdown[kComputeTotalNs]) -
+                       static_cast<int64_t>(breakdown[kEmbedding]) - m.numLayers * static_cast<int64_t>(breakdown[kBlockNs]);
+  int64_t ppSend = 0;
+  if (pp > 1) {
+    if (config_.hasNetwork) ppSend = sendNs(hiddenBytes, config_.network);
+    commBytes += (pp - 1) * hiddenBytes;  // one copy per hop (vLLM splits it over the TP ranks and gathers)
+    counters[kCommBytes] = commBytes;
+    latency += (pp - 1) * ppSend;
+    const int base = m.numLayers / pp, extra = m.numLayers % pp;
+    for (int st = 0; st < pp; ++st) {
+      int64_t t = (base + (st < extra ? 1 : 0)) * blockWithComm;
+      if (st == 0) t += load + static_cast<int64_t>(breakdown[kEmbedding]);
+      if (st == pp - 1) t += head + store;
+      counters[kStageNs + st] = static_cast<double>(t);
+    }
+  } else {
+    counters[kStageNs] = static_cast<double>(load + compute + comm + store);
+  }
+  counters[kStageCount] = pp;
+  counters[kPpSendNs] = static_cast<double>(ppSend);
+
+  // README §2.8: a prefill instance streams each block's new K/V (2 x kv_heads x head_dim x tokens x kv_fp / tp
+  // bytes) to the decode side right after qkv_proj, one point-to-point send per block.
+  // Counted per TP rank over all blocks; the time is that of the stage with the most blocks (stages send in parallel).
+  if (config_.pdPrefill) {
+    const double perBlock = 2.0 * m.numKvHeads * m.headDim * config_.precision.kvBytes * static_cast<double>(b.totalLen) / tp;
+    counters[kKvTransferBytes] = perBlock * m.numLayers;
+    if (config_.hasNetwork) {
+      const int busiestStageBlocks = m.numLayers / pp + (m.numLayers % pp > 0 ? 1 : 0);
+      counters[kKvTransferNs] = static_cast<double>(busiestStageBlocks * sendNs(perBlock, config_.network));
+    }
+  }
   breakdown[kLoadNs] = static_cast<double>(load);
   breakdown[kStoreNs] = static_cast<double>(store);
   breakdown[kAllReduceNs] = static_cast<double>(allReduce);
@@ -265,6 +309,17 @@ int64_t Kernel::iterate(const int32_t* newTokens, const int32_t* computedBefore,
   totals_.extrapolated += counters[kExtrapolated];
   totals_.roofline += counters[kRoofline];
   return latency;
+}
+
+double Kernel::kvBytes(int64_t tokens) const {
+  const ModelShape& m = config_.model;
+  return 2.0 * m.numKvHeads * m.headDim * config_.precision.kvBytes * m.numLayers * static_cast<double>(tokens) /
+         (static_cast<double>(config_.tp) * config_.pp);
+}
+
+int64_t Kernel::kvTransferNs(int64_t tokens) const {
+  if (!config_.hasNetwork || tokens <= 0) return 0;
+  return sendNs(kvBytes(tokens), config_.network);
 }
 
 }  // namespace servesim

@@ -28,8 +28,14 @@ enum Counter : int {
   kExtrapolated,   // lookups outside a table's range (clamped below or extrapolated above)
   kRoofline,       // layers timed by the roofline because no table covers them
   kMissingLayers,  // layers absent from a table that exists: 0 ns, as LLMServingSim (README §1.8)
-  kCounterCount
+  kPpSendNs,       // one stage-to-stage send of the hidden state (pp > 1, README §2.5)
+  kKvTransferBytes,  // P/D prefill role: new K/V this step sends to the decode side, per rank, all layers (§2.8)
+  kKvTransferNs,     // ... as one point-to-point send per block (layer-wise streaming), summed
+  kStageCount,       // pipeline stages (pp)
+  kStageNs,          // first of kMaxPipelineStages per-stage times: stage s at kStageNs + s (pp = 1: the whole step)
+  kCounterCount = kStageNs + 32
 };
+constexpr int kMaxPipelineStages = kCounterCount - kStageNs;
 
 // Extra entries of the breakdown array after the kSlotCount per-layer times.
 enum BreakdownExtra : int {
@@ -58,6 +64,11 @@ struct KernelConfig {
   RooflineDevice device;
   int tp = 1;
   int ep = 1;  // expert-parallel degree of MoE layers (README §2.6; default tp for MoE models, set by the caller)
+  int pp = 1;  // pipeline stages (README §2.5), 1..kMaxPipelineStages and at most numLayers
+  // Expert routing: the busiest EP rank receives this many times the balanced share of tokens (1 = BALANCED,
+  // README §2.6), capped at every token; ranks run in parallel, so the busiest one gates the MoE block.
+  double moeImbalance = 1.0;
+  bool pdPrefill = false;  // a P/D prefill instance: count the K/V each step streams to the decode side (§2.8)
   bool hasNetwork = false;
   Network network;
   HostMemory hostMemory;
@@ -93,6 +104,10 @@ class Kernel {
   int64_t iterate(const int32_t* newTokens, const int32_t* computedBefore, int n, double* counters,
                   double* breakdown);
   const KernelTotals& totals() const { return totals_; }
+  // P/D hand-off: K/V bytes of `tokens` tokens on one rank (2 x kv_heads x head_dim x kv_fp x layers / (tp x pp))
+  // and one point-to-point send of them over the link (round(latency) + ceil(bytes / B_link) ns, sendNs).
+  double kvBytes(int64_t tokens) const;
+  int64_t kvTransferNs(int64_t tokens) const;
   SlotSource source(Slot slot) const { return sources_[slot]; }
 
  private:

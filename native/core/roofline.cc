@@ -16,7 +16,7 @@ OpCost rmsNorm(double m, double w, const Precision& p) {
 }
 }  // namespace
 
-OpCost opCost(Slot slot, const BatchShape& b, const ModelShape& m, const Precision& p, int tp, int ep) {
+OpCost opCost(Slot slot, const BatchShape& b, const ModelShape& m, const Precision& p, int tp, int ep, double moeImbalance) {
   const double t = static_cast<double>(b.totalLen);
   const double seqs = static_cast<double>(b.numSeqs);
   const double h = m.hiddenSize;
@@ -59,8 +59,16 @@ OpCost opCost(Slot slot, const BatchShape& b, const ModelShape& m, const Precisi
       const double ranks = ep > 0 ? ep : tp;
       const double active = std::min(e, t * k) / ranks;
       OpCost router = gemm(t, h, e, p);
-      const double expertFlops = 2.0 * t * k * 3.0 * h * f / ranks;
-      const double expertBytes = active * 3.0 * h * f * p.weightBytes + 2.0 * t * k / ranks * (h + f) * p.activationBytes;
+      // Token-expert pairs on the busiest rank: the balanced share t*k/ranks times the routing imbalance (at most
+      // all t*k pairs, i.e. imbalance <= ranks).
+      const double skew = std::min(ranks, std::max(1.0, moeImbalance));
+      double expertFlops = 2.0 * t * k * 3.0 * h * f / ranks;
+      double pairBytes = 2.0 * t * k / ranks * (h + f) * p.activationBytes;
+      if (skew != 1.0) {
+        expertFlops *= skew;
+        pairBytes *= skew;
+      }
+      const double expertBytes = active * 3.0 * h * f * p.weightBytes + pairBytes;
       const double sharedF = static_cast<double>(m.numSharedExperts) * m.sharedExpertIntermediateSize / tp;
       OpCost shared = sharedF > 0 ? gemm(t, h, 3.0 * sharedF, p) : OpCost{};
       return {router.flops + expertFlops + shared.flops, router.bytes + expertBytes + shared.bytes};

@@ -63,8 +63,9 @@ struct OpCost {
 };
 
 // FLOPs and HBM bytes of one rank for one occurrence of `slot`, with tensor-parallel degree tp; MoE experts are
-// split over ep ranks (0 = tp).
-OpCost opCost(Slot slot, const BatchShape& batch, const ModelShape& model, const Precision& prec, int tp, int ep = 0);
+// split over ep ranks (0 = tp), the busiest of which gets moeImbalance x the balanced share of token-expert pairs.
+OpCost opCost(Slot slot, const BatchShape& batch, const ModelShape& model, const Precision& prec, int tp, int ep = 0,
+              double moeImbalance = 1.0);
 
 // Roofline time of one op, integer ns (rounded to nearest, at least 1).
 int64_t rooflineNs(const OpCost& cost, const RooflineDevice& device);

@@ -75,3 +75,45 @@ TEST_CASE(moe_block_uses_the_table_and_one_all_reduce_plus_dispatch_and_combine)
   EXPECT_EQ(breakdown[kMoeCommNs], static_cast<double>(moeComm));
   EXPECT_EQ(counters[kCommNs], static_cast<double>(4 * (ar + moeComm)));
 }
+
+TEST_CASE(moe_skewed_routing_the_busiest_rank_gates) {
+  KernelConfig cfg;
+  cfg.model.hiddenSize = 2048; cfg.model.numLayers = 4; cfg.model.numHeads = 16; cfg.model.numKvHeads = 4;
+  cfg.model.headDim = 128; cfg.model.vocabSize = 1000; cfg.model.numExperts = 16; cfg.model.expertsPerToken = 2;
+  cfg.model.expertIntermediateSize = 768;
+  cfg.device.peakFlopsPerNs = 100000;
+  cfg.device.memBytesPerNs = 1000;
+  cfg.ep = 2;
+  const std::vector<int32_t> add{32}, before{0};
+  double counters[kCounterCount], breakdown[kBreakdownSize];
+  // Balanced: 24 tokens per rank (see above). Imbalance 1.25: round(24 x 1.25) = 30 tokens -> 1000 + 300 + 800.
+  cfg.moeImbalance = 1.25;
+  Kernel skewed(cfg);
+  skewed.setMoe(linearMoe());
+  skewed.iterate(add.data(), before.data(), 1, counters, breakdown);
+  EXPECT_EQ(breakdown[kMoe], 2100.0);
+  // Imbalance 2: 48 tokens would exceed the batch; capped at all 32 -> 1000 + 320 + 800.
+  cfg.moeImbalance = 2.0;
+  Kernel capped(cfg);
+  capped.setMoe(linearMoe());
+  capped.iterate(add.data(), before.data(), 1, counters, breakdown);
+  EXPECT_EQ(breakdown[kMoe], 2120.0);
+}
+
+TEST_CASE(moe_roofline_expert_work_scales_with_the_imbalance) {
+  ModelShape m;
+  m.hiddenSize = 1024; m.numExperts = 8; m.expertsPerToken = 2; m.expertIntermediateSize = 512;
+  BatchShape b;
+  b.totalLen = 64;
+  b.numSeqs = 1;
+  const Precision p;
+  const OpCost balanced = opCost(kMoe, b, m, p, 1, 4);
+  const OpCost skewed = opCost(kMoe, b, m, p, 1, 4, 1.5);
+  const OpCost all = opCost(kMoe, b, m, p, 1, 4, 100.0);  // capped at every pair on one rank (= ep)
+  // Expert FLOPs per rank: 2 x pairs x 3 x hidden x ffn with pairs = 64 x 2 / 4 = 32 balanced; router 2 x 64 x 1024 x 8.
+  const double router = 2.0 * 64 * 1024 * 8;
+  const double expert = 2.0 * 32 * 3 * 1024 * 512;
+  EXPECT_EQ(balanced.flops, router + expert);
+  EXPECT_EQ(skewed.flops, router + 1.5 * expert);
+  EXPECT_EQ(all.flops, router + 4.0 * expert);
+}

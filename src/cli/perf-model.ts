@@ -3,8 +3,8 @@
 import { join } from 'node:path';
 import type { CommandModule } from 'yargs';
 import { PACKAGE_ROOT } from '../cost/native.js';
-import { calibrateRoofline } from '../cost/calibrate.js';
-import { buildRooflineBundle, listPerfBundles } from '../cost/perfModelBuild.js';
+import { calibrateWithProvenance } from '../cost/calibrate.js';
+import { buildRooflineBundle, listPerfBundles, readRooflineTuning } from '../cost/perfModelBuild.js';
 import { resolveHardware } from '../scenario/hardware.js';
 import { resolveModel } from '../scenario/model.js';
 import type { Dtype } from '../scenario/types.js';
@@ -20,6 +20,8 @@ interface BuildArgs {
   'kv-dtype'?: Dtype;
   out: string;
   'calibrate-from'?: string;
+  'calibrate-hardware'?: string;
+  'roofline-from'?: string;
 }
 
 const build: CommandModule<object, BuildArgs> = {
@@ -35,28 +37,39 @@ const build: CommandModule<object, BuildArgs> = {
       .option('out', { type: 'string', default: DEFAULT_ROOT, describe: 'root folder: <out>/<hardware>/<org>/<model>/<variant>' })
       .option('calibrate-from', {
         type: 'string',
-        describe: 'a measured LLMServingSim 2.0 bundle (variant folder) of this GPU and model: fit the roofline constants to it first',
-      }),
+        describe: 'a measured profile of this model (LLMServingSim 2.0 variant folder, or v0.2.1 / llm-profile CSV): fit the roofline constants to it first',
+      })
+      .option('calibrate-hardware', {
+        type: 'string',
+        describe: 'the GPU the --calibrate-from measurements are of, when it is not --hardware (its fitted efficiencies are then applied to --hardware)',
+      })
+      .option('roofline-from', {
+        type: 'string',
+        describe: "a ServeSim bundle's meta.yaml: reuse its roofline constants and calibration provenance (rebuilds a shipped bundle exactly)",
+      })
+      .conflicts('calibrate-from', 'roofline-from'),
   handler: async (args) => {
     const model = await resolveModel(args.model);
     const hardware = resolveHardware(args.hardware);
     const kvDtype = args['kv-dtype'] ?? (args.dtype === 'int4' ? 'bf16' : args.dtype);
     const common = { model, hardware, tp: args.tp, weightDtype: args.dtype, kvDtype };
-    let fitted: Awaited<ReturnType<typeof calibrateRoofline>> | undefined;
+    let tuning: Parameters<typeof buildRooflineBundle>[0]['roofline'];
+    let calibration: Parameters<typeof buildRooflineBundle>[0]['calibration'];
     if (args['calibrate-from']) {
-      fitted = await calibrateRoofline({ ...common, perfBundle: args['calibrate-from'] });
-      const t = fitted.tuning;
+      const measuredHardware = args['calibrate-hardware'] ? resolveHardware(args['calibrate-hardware']) : hardware;
+      const { fit, provenance } = await calibrateWithProvenance({ ...common, profile: args['calibrate-from'], measuredHardware });
+      const t = fit.tuning;
       process.stdout.write(
-        `calibrated on ${fitted.shapes} batch shapes: compute efficiency ${t.computeEfficiency}, memory efficiency ${t.memoryEfficiency}, ` +
-          `launch overhead ${t.launchOverheadNs} ns; rms log error ${fitted.rmsLogError.toFixed(3)} (uncalibrated ${fitted.rmsLogErrorDefault.toFixed(3)})\n`,
+        `calibrated on ${fit.shapes} batch shapes of ${measuredHardware.name} (${fit.objective}): compute efficiency ${t.computeEfficiency}, ` +
+          `memory efficiency ${t.memoryEfficiency}, launch overhead ${t.launchOverheadNs} ns; rms log error ${fit.rmsLogError.toFixed(3)} ` +
+          `(uncalibrated ${fit.rmsLogErrorDefault.toFixed(3)})\n`,
       );
+      tuning = t;
+      calibration = provenance;
+    } else if (args['roofline-from']) {
+      ({ roofline: tuning, calibration } = readRooflineTuning(args['roofline-from']));
     }
-    const r = await buildRooflineBundle({
-      ...common,
-      outRoot: args.out,
-      roofline: fitted?.tuning,
-      calibration: fitted && { from: args['calibrate-from']!, rmsLogError: fitted.rmsLogError, rmsLogErrorDefault: fitted.rmsLogErrorDefault },
-    });
+    const r = await buildRooflineBundle({ ...common, outRoot: args.out, roofline: tuning, calibration });
     process.stdout.write(
       `wrote ${r.variantDir}/tp${args.tp}: ${r.rows.dense} dense, ${r.rows.perSequence} per-sequence, ${r.rows.attention} attention rows\n`,
     );

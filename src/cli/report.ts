@@ -1,6 +1,7 @@
 // `sim report show <file>` and `sim compare <a> <b>`: print RunReports (.json or .msgpack). Parses, reads, prints.
 import type { Argv, CommandModule } from 'yargs';
 import { formatComparisonText, formatRunReportText, readRunReport, writeRunReport } from '../report/runReportWriters.js';
+import { reportHtmlCommand } from './report-html.js';
 
 const show: CommandModule<object, { file: string; out?: string }> = {
   command: 'show <file>',
@@ -18,8 +19,8 @@ const show: CommandModule<object, { file: string; out?: string }> = {
 
 export const reportCommand: CommandModule = {
   command: 'report <command>',
-  describe: 'Inspect run reports',
-  builder: (y) => y.command(show).demandCommand(1),
+  describe: 'Inspect run reports; write HTML reports of runs and sweeps',
+  builder: (y) => y.command(show).command(reportHtmlCommand).demandCommand(1),
   handler: () => {},
 };
 

@@ -2,11 +2,16 @@
 // meanings, cluster configs and workloads as they are) and accepts LLMServingSim v0.2.1's `main.py` flags too.
 // Parses flags into a Scenario, calls simulate(), prints. No simulation logic here.
 import type { ArgumentsCamelCase, Argv, CommandModule } from 'yargs';
-import { InputError } from '../errors.js';
+import { closestNames, InputError } from '../errors.js';
+import { ROUTER_POLICIES, type RouterPolicy } from '../serving/router.js';
 import { formatHeartbeat, formatHeartbeatDetail } from '../report/heartbeat.js';
 import { formatRunStart } from '../report/startBanner.js';
-import { formatSummaryText } from '../report/summary.js';
-import { simulate, type Scenario, type WorkloadSpec } from '../simulate.js';
+import { writeFileAtomic } from '../report/atomicFile.js';
+import type { RunReport } from '../report/runReport.js';
+import { formatSummaryText, summaryJson, type RunSummary } from '../report/summary.js';
+import { simulateImpact } from '../energy/simulatedRunReport.js';
+import { clusterPowerBlock } from './impact.js';
+import type { Scenario, WorkloadSpec } from '../simulate.js';
 
 const G_SIM = 'Scenario:';
 const G_SERVE = 'Serving knobs (LLMServingSim 2.0 / vLLM names):';
@@ -29,6 +34,8 @@ function builder(y: Argv) {
     .option('model', { type: 'string', alias: 'model-name', group: G_SIM, describe: 'model: short name (llama-3.1-8b), HF id, or a config.json path' })
     .option('hardware', { type: 'string', group: G_SIM, describe: 'GPU from the catalog (RTX3090, RTX4090, H100, ...)' })
     .option('tp', { type: 'number', group: G_SIM, describe: 'tensor-parallel degree (with --model/--hardware)', default: undefined })
+    .option('instances', { type: 'number', group: G_SIM, describe: 'replicas of --model/--hardware behind the router (1)' })
+    .option('router', { type: 'string', group: G_SIM, describe: `how requests pick an instance: ${ROUTER_POLICIES.join(', ')} (load = LLMServingSim LOAD)` })
     .option('dataset', { type: 'string', group: G_SIM, describe: 'workload: LLMServingSim JSONL, v0.2.1 TSV or Vidur CSV' })
     .option('num-reqs', { type: 'number', alias: 'req-num', group: G_SIM, describe: 'requests (lines) to load, 0 = all; with --arrival/--users: requests to generate' })
     .option('perf-models', { type: 'string', group: G_SIM, describe: 'folder of profile bundles <hardware>/<org>/<model>/<dtype>/tp<N>/ (or v0.2.1 <hardware>.csv); default: bundled, else roofline' })
@@ -95,14 +102,30 @@ const UNSUPPORTED: [keyof RunArgs, unknown, string][] = [
 
 const FP_BITS: Record<number, string> = { 32: 'fp32', 16: 'fp16', 8: 'fp8' };
 
+const ROUTING_POLICY_NAMES: Record<string, RouterPolicy> = { LOAD: 'load', RR: 'round-robin', RAND: 'random' };
+
+/** --router (ServeSim names) or LLMServingSim's --request-routing-policy (LOAD, RR, RAND) → a router policy. */
+function routerFromArgs(router: string | undefined, routingPolicy: string): RouterPolicy {
+  const fromPolicy = ROUTING_POLICY_NAMES[routingPolicy];
+  if (!fromPolicy) throw new InputError(`--request-routing-policy ${routingPolicy} is not supported; use LOAD, RR or RAND`, { field: 'request-routing-policy' });
+  if (router === undefined) return fromPolicy;
+  if (!(ROUTER_POLICIES as readonly string[]).includes(router)) {
+    throw new InputError(`unknown router '${router}' (did you mean ${closestNames(router, ROUTER_POLICIES).join(', ')}?); valid: ${ROUTER_POLICIES.join(', ')}`, {
+      field: 'router',
+    });
+  }
+  if (routingPolicy !== 'LOAD' && fromPolicy !== router) {
+    throw new InputError(`--router ${router} contradicts --request-routing-policy ${routingPolicy}`, { field: 'router' });
+  }
+  return router as RouterPolicy;
+}
+
 /** Flags → Scenario (flag translation only; validation happens in simulate's schema). */
 export function scenarioFromArgs(a: RunArgs): { scenario: Scenario; runId: string } {
   for (const [key, dflt, flag] of UNSUPPORTED) {
     if (a[key] !== dflt) throw new InputError(`${flag} is not supported by ServeSim yet`, { field: String(key) });
   }
-  if (a.requestRoutingPolicy === 'RAND' || a.requestRoutingPolicy === 'CUSTOM') {
-    throw new InputError(`--request-routing-policy ${a.requestRoutingPolicy} is not supported yet; use LOAD or RR`, { field: 'request-routing-policy' });
-  }
+  const router = routerFromArgs(a.router, a.requestRoutingPolicy);
   const model = a.model ?? a.model_name;
   const numReqs = a.numReqs ?? a.req_num;
   const blockSize = a.blockSize ?? a.block_size;
@@ -162,7 +185,8 @@ export function scenarioFromArgs(a: RunArgs): { scenario: Scenario; runId: strin
     perfModels: a.perfModels,
     compat: a.compat,
     logIntervalS: logInterval,
-    router: a.requestRoutingPolicy === 'RR' ? 'round-robin' : 'load',
+    instances: a.instances,
+    router,
     link: a.linkBw !== undefined ? { bandwidthGBps: a.linkBw, latencyNs: 0 } : undefined,
     hostMem: a.remoteBw !== undefined ? { bandwidthGBps: a.remoteBw, latencyNs: 0 } : undefined,
   };
@@ -222,26 +246,61 @@ async function runAndPrint(argv: RunArgs): Promise<void> {
   const live = !argv.quiet;
   let bar: ReturnType<typeof progressBar> | undefined;
   let kvBlocksTotal = 0;
-  const report = await simulate(scenario, {
-    requestsCsvPath: argv.output?.replace('{run_id}', runId),
-    summaryJsonPath: argv.summary,
-    onStart: (start) => {
-      process.stdout.write(formatRunStart(start.instances, start.compat));
-      kvBlocksTotal = start.instances.reduce((n, i) => n + i.numKvBlocks, 0);
-      for (const w of start.warnings) process.stderr.write(`warning: ${w}\n`);
-      if (live && process.stderr.isTTY) bar = progressBar(start.totalRequests);
+  // The energy ledger listens to the run's records (default factors: world grid, PUE 1.56, 150 W host per GPU slot;
+  // a cluster config's LLMServingSim `power` block selects its three-state model, as `sim impact` does).
+  const llmServingSim = scenario.clusterConfig ? clusterPowerBlock(scenario.clusterConfig) : undefined;
+  const { simulation: report, report: energy } = await simulateImpact(scenario, {
+    runId,
+    perRequest: false,
+    energy: llmServingSim ? { llmServingSim } : undefined,
+    hooks: {
+      requestsCsvPath: argv.output?.replace('{run_id}', runId),
+      onStart: (start) => {
+        process.stdout.write(formatRunStart(start.instances, start.compat));
+        kvBlocksTotal = start.instances.reduce((n, i) => n + i.numKvBlocks, 0);
+        for (const w of start.warnings) process.stderr.write(`warning: ${w}\n`);
+        if (live && process.stderr.isTTY) bar = progressBar(start.totalRequests);
+      },
+      onRequest: () => bar?.tick(),
+      onHeartbeat: live
+        ? (hb) => {
+            bar?.clear();
+            process.stderr.write(formatHeartbeat(hb) + '\n');
+            if (argv.logLevel !== 'WARNING') process.stderr.write(formatHeartbeatDetail(hb, kvBlocksTotal) + '\n');
+          }
+        : undefined,
     },
-    onRequest: () => bar?.tick(),
-    onHeartbeat: live
-      ? (hb) => {
-          bar?.clear();
-          process.stderr.write(formatHeartbeat(hb) + '\n');
-          if (argv.logLevel !== 'WARNING') process.stderr.write(formatHeartbeatDetail(hb, kvBlocksTotal) + '\n');
-        }
-      : undefined,
   });
   bar?.clear();
+  if (argv.summary) writeFileAtomic(argv.summary, summaryWithEnergyJson(report.summary, energy));
   process.stdout.write(formatSummaryText(report.summary));
+  process.stdout.write(formatEnergyText(energy));
   if (argv.output) process.stdout.write(`Saved each request's record to ${argv.output.replace('{run_id}', runId)}\n`);
   if (argv.summary) process.stdout.write(`Saved the summary to ${argv.summary}\n`);
+}
+
+/** The summary JSON plus the energy report's blocks under energy-model.md §8 names (energy.*, carbon.*, intensity.*, site). */
+export function summaryWithEnergyJson(summary: RunSummary, r: RunReport): string {
+  const base = JSON.parse(summaryJson(summary)) as Record<string, unknown>;
+  const withEnergy = { ...base, site: r.scenario.site, energy: r.energy, carbon: r.carbon, intensity: r.intensity };
+  return JSON.stringify(withEnergy, (_k, v) => (typeof v === 'number' && !Number.isFinite(v) ? null : v), 2) + '\n';
+}
+
+/** Energy and carbon lines under the summary, in its layout (label left, value right). */
+export function formatEnergyText(r: RunReport): string {
+  const f = (x: number | null | undefined, digits: number) => (x === null || x === undefined || !Number.isFinite(x) ? 'n/a' : x.toFixed(digits));
+  const e = r.energy;
+  const hostJ = e.it_total_j === null || e.gpu_j === null ? null : e.it_total_j - e.gpu_j - (e.link_j ?? 0);
+  const site = r.scenario.site;
+  const per1k = r.intensity.gco2e_per_1k_output_tokens;
+  const rows: [string, string][] = [
+    ['Energy model', `${e.method}, PUE ${f(site.pue, 2)}, grid ${site.grid_region ?? '?'} ${f(site.ci_gco2e_per_kwh, 1)} gCO2e/kWh`],
+    ['GPU / host / facility energy (J)', `${f(e.gpu_j, 1)} / ${f(hostJ, 1)} / ${f(e.facility_total_j, 1)}`],
+    ['Mean GPU power (W)', f(e.mean_gpu_power_w, 1)],
+    ['Energy per output token (J)', f(r.intensity.j_per_output_token, 4)],
+    ['Energy per request (Wh)', f(r.intensity.wh_per_request, 4)],
+    ['gCO2e per 1k output tokens (operational / embodied)', `${f(per1k.operational, 4)} / ${f(per1k.embodied, 4)}`],
+  ];
+  const width = 72;
+  return rows.map(([k, v]) => `${k}:${' '.repeat(Math.max(1, width - k.length - 1 - v.length))}${v}`).join('\n') + '\n';
 }

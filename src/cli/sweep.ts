@@ -7,6 +7,7 @@ import { ResultsStore } from '../experiment/resultsStore.js';
 import { createExecutor, defaultWorkers, planExperiment, resultsDirOf } from '../experiment/session.js';
 import { resolveShard, shardDirName } from '../experiment/shard.js';
 import { runSweep } from '../experiment/sweep.js';
+import { Progress } from '../report/progress.js';
 
 interface SweepArgs {
   file: string;
@@ -41,6 +42,7 @@ export const sweepCommand: CommandModule<object, SweepArgs> = {
     process.stdout.write(
       `sweep ${p.name}: ${p.plan.runs.length} runs` + (shard ? `, shard ${shard.index}/${shard.count} (from ${shard.source})` : '') + `, ${workers} worker(s) → ${dir}\n`,
     );
+    let progress: Progress | undefined;
     try {
       const r = await runSweep({
         name: p.name,
@@ -49,10 +51,17 @@ export const sweepCommand: CommandModule<object, SweepArgs> = {
         store,
         executor,
         shard,
-        onRunDone: args.quiet
-          ? undefined
-          : (rec, prog) => process.stdout.write(`[${prog.done}/${prog.total}] ${rec.id} ${runLabel(rec)} ${rec.status === 'ok' ? 'ok' : `error: ${rec.error}`}\n`),
+        // A bar on a terminal (stderr), plain status lines every 10 s elsewhere; run lines (stdout) above the bar.
+        onStart: (s) => {
+          progress = new Progress({ total: s.total, unit: 'runs', tty: !!process.stderr.isTTY, writeStatus: (t) => process.stderr.write(t), writeLog: (t) => process.stdout.write(t) });
+          progress.resumeFrom(s.done);
+        },
+        onRunDone: (rec, prog) => {
+          progress?.update(prog.done);
+          if (!args.quiet) progress?.log(`[${prog.done}/${prog.total}] ${rec.id} ${runLabel(rec)} ${rec.status === 'ok' ? 'ok' : `error: ${rec.error}`}`);
+        },
       });
+      progress?.finish();
       process.stdout.write(
         `done: ${r.total} runs (${r.skipped} from earlier, ${r.ran} now${r.errors ? `, ${r.errors} failed` : ''}); table ${join(dir, 'results.csv')} (${r.tableRows} rows)\n`,
       );

@@ -8,8 +8,13 @@
 //     1..2048 tokens. Its rope/attn rows are per-request HuggingFace eager kernels (one call per request, quadratic
 //     in the context), a different algorithm from the batched FlashAttention the roofline and the 2.0 bundles
 //     model, so they are left out of the fit (src/cost/v021Csv.ts describes the format).
+import { createHash } from 'node:crypto';
+import { readFileSync, statSync } from 'node:fs';
+import { join, relative, resolve, sep } from 'node:path';
 import type { Dtype, HardwareSpec, ModelArch } from '../scenario/types.js';
 import { CostModel, COUNTER, type RooflineTuning } from './costModel.js';
+import { PACKAGE_ROOT } from './native.js';
+import type { CalibrationProvenance } from './perfModelBuild.js';
 
 export interface CalibrationResult {
   tuning: Required<RooflineTuning>;
@@ -107,4 +112,34 @@ function range(from: number, to: number, step: number): number[] {
   const out: number[] = [];
   for (let i = 0; from + i * step <= to + 1e-9; i++) out.push(Number((from + i * step).toFixed(4)));
   return out;
+}
+
+/** Calibrate on a measured profile (a 2.0 variant folder or a v0.2.1 CSV, told apart by the path) and describe where
+ *  the constants come from: the profile's path relative to the package root (the same on every machine with the
+ *  repository's layout), a sha256 of the CSV (or of the bundle's meta.yaml), the measured GPU and the fit error. */
+export async function calibrateWithProvenance(opts: {
+  profile: string;
+  model: ModelArch;
+  measuredHardware: HardwareSpec;
+  tp: number;
+  weightDtype: Dtype;
+  kvDtype: Dtype;
+}): Promise<{ fit: CalibrationResult; provenance: CalibrationProvenance }> {
+  const isCsv = !statSync(opts.profile, { throwIfNoEntry: false })?.isDirectory();
+  const fit = await calibrateRoofline({
+    ...(isCsv ? { perfCsv: opts.profile } : { perfBundle: opts.profile }),
+    model: opts.model, hardware: opts.measuredHardware, tp: opts.tp, weightDtype: opts.weightDtype, kvDtype: opts.kvDtype,
+  });
+  const hashed = isCsv ? opts.profile : join(opts.profile, 'meta.yaml');
+  return {
+    fit,
+    provenance: {
+      from: relative(PACKAGE_ROOT, resolve(opts.profile)).split(sep).join('/'),
+      sourceSha256: createHash('sha256').update(readFileSync(hashed)).digest('hex'),
+      measuredHardware: opts.measuredHardware.name,
+      objective: fit.objective,
+      rmsLogError: fit.rmsLogError,
+      rmsLogErrorDefault: fit.rmsLogErrorDefault,
+    },
+  };
 }

@@ -19,8 +19,14 @@ export interface CostModelOptions {
   hardware: HardwareSpec;
   weightDtype: Dtype;
   kvDtype: Dtype;
-  tp: number; // tensor-parallel degree (pp = 1 for now)
+  tp: number; // tensor-parallel degree
   ep?: number; // expert-parallel degree of MoE layers (default tp for MoE models, README §4.1)
+  /** pipeline stages (default 1): per-stage times land in counters[COUNTER.stageNs + s] (README §2.5) */
+  pp?: number;
+  /** MoE routing: the busiest EP rank gets this many times the balanced share of tokens (default 1 = BALANCED) */
+  moeImbalance?: number;
+  /** 'prefill': a P/D prefill instance; each step's streamed K/V goes to COUNTER.kvTransferBytes / kvTransferNs */
+  pdRole?: 'prefill' | 'decode';
   perfBundle?: string; // an LLMServingSim 2.0 variant dir: <root>/<hw>/<org>/<model>/<variant>, holding meta.yaml + tp<N>/
   perfCsv?: string; // an LLMServingSim v0.2.1 / llm-profile CSV (hardware,model,layer_name,input,kv_cache,latency(ns))
   link?: { bandwidthGBps: number; latencyNs: number }; // cluster config link_bw (read as GiB/s like ASTRA-Sim, §3.6) / link_latency
@@ -43,8 +49,16 @@ export const COUNTER = {
   extrapolated: 8, // lookups outside a table's range (clamped below or extrapolated above)
   roofline: 9, // layers timed by the roofline (no table for them)
   missingLayers: 10, // layers absent from a table file that exists: 0 ns like LLMServingSim (README §1.8)
+  ppSendNs: 11, // one stage-to-stage send of the hidden state (pp > 1): latency + bytes / link bandwidth
+  kvTransferBytes: 12, // P/D prefill role: K/V this step streams to the decode side, per TP rank, all layers
+  kvTransferNs: 13, // ... one point-to-point send per block of the busiest stage
+  stageCount: 14, // pp
+  /** first per-stage time: stage s of this step at stageNs + s, s < pp (pp = 1: the whole step) */
+  stageNs: 15,
 } as const;
-const COUNTER_COUNT = 11;
+/** Most pipeline stages the kernel reports (native kMaxPipelineStages). */
+export const MAX_PIPELINE_STAGES = 32;
+const COUNTER_COUNT = COUNTER.stageNs + MAX_PIPELINE_STAGES;
 
 /** Per-layer times of the last iterate() (ns), named like derived/iteration_compute_vectors.csv. */
 export type IterationBreakdown = Record<`${(typeof SLOT_NAMES)[number]}_ns` | `${(typeof BREAKDOWN_EXTRAS)[number]}_ns`, number>;
@@ -54,6 +68,9 @@ const optionsSchema = z.object({
   kvDtype: z.enum(['fp32', 'fp16', 'bf16', 'fp8', 'int8', 'int4']),
   tp: z.number().int().positive(),
   ep: z.number().int().positive().optional(),
+  pp: z.number().int().positive().max(MAX_PIPELINE_STAGES).optional(),
+  moeImbalance: z.number().min(1).optional(),
+  pdRole: z.enum(['prefill', 'decode']).optional(),
   perfBundle: z.string().min(1).optional(),
   perfCsv: z.string().min(1).optional(),
   link: z.object({ bandwidthGBps: z.number().positive(), latencyNs: z.number().nonnegative() }).optional(),
@@ -80,6 +97,7 @@ export class CostModel {
    *  LLMServingSim logs a one-time warning when a run's limits exceed them (README §1.2). */
   readonly profiledLimits?: { maxNumBatchedTokens?: number; maxNumSeqs?: number };
   private readonly breakdownBuf: Float64Array;
+  private readonly stages: number;
   // eslint-disable-next-line @typescript-eslint/no-explicit-any
   private readonly kernel: any;
 
@@ -88,9 +106,11 @@ export class CostModel {
     buffers: Buffers,
     source: CostModel['source'],
     warnings: string[],
-    profiledLimits?: CostModel['profiledLimits'],
+    profiledLimits: CostModel['profiledLimits'],
+    stages: number,
   ) {
     this.kernel = kernel;
+    this.stages = stages;
     this.newTokens = buffers.newTokens;
     this.computedBefore = buffers.computedBefore;
     this.counters = buffers.counters;
@@ -112,10 +132,28 @@ export class CostModel {
     if (opts.ep !== undefined && opts.model.moe && opts.model.moe.numExperts % opts.ep !== 0) {
       throw new InputError(`ep ${opts.ep} must divide the ${opts.model.moe.numExperts} experts of ${opts.model.name}`, { field: 'ep' });
     }
-    if ((opts.tp > 1 || (opts.ep ?? 1) > 1) && !opts.link) {
-      throw new InputError(`tp ${opts.tp} / ep ${opts.ep ?? 1} needs the link bandwidth and latency for its collectives`, { field: 'link' });
+    const sendsKv = opts.pdRole === 'prefill';
+    if ((opts.tp > 1 || (opts.ep ?? 1) > 1 || (opts.pp ?? 1) > 1 || sendsKv) && !opts.link) {
+      throw new InputError(
+        `tp ${opts.tp} / ep ${opts.ep ?? 1} / pp ${opts.pp ?? 1}${sendsKv ? ' / a P/D prefill instance' : ''} needs the link bandwidth and latency for its transfers`,
+        { field: 'link' },
+      );
+    }
+    // Tensor parallelism shards attention heads (vLLM replicates KV heads when tp exceeds them, if tp is a multiple).
+    const { numHeads, numKvHeads } = opts.model;
+    if (numHeads % opts.tp !== 0 || (numKvHeads % opts.tp !== 0 && opts.tp % numKvHeads !== 0)) {
+      throw new InputError(
+        `tp ${opts.tp} does not divide the ${numHeads} attention heads / ${numKvHeads} KV heads of ${opts.model.name}`,
+        { field: 'tp' },
+      );
+    }
+    if ((opts.pp ?? 1) > opts.model.numLayers) {
+      throw new InputError(`pp ${opts.pp} exceeds the ${opts.model.numLayers} layers of ${opts.model.name}: a stage holds whole blocks`, { field: 'pp' });
     }
     const addon = loadAddon();
+    if (addon.layout.stageNs !== COUNTER.stageNs || addon.layout.maxStages !== MAX_PIPELINE_STAGES) {
+      throw new Error('servesim: the native addon is out of date with src/cost/costModel.ts; rebuild it (npm run build:native)');
+    }
     const maxBatch = opts.maxBatch ?? 8192;
     const buffers: Buffers = {
       newTokens: new Int32Array(maxBatch),
@@ -147,12 +185,23 @@ export class CostModel {
         attnDecode: t(v.attnDecode),
       };
     }
-    return new CostModel(new addon.Kernel(config), buffers, source, warnings, profiledLimits);
+    return new CostModel(new addon.Kernel(config), buffers, source, warnings, profiledLimits, opts.pp ?? 1);
   }
 
   /** ONE native call for the whole batch of n requests; returns the iteration time in integer ns. */
   iterate(n: number): number {
     return this.kernel.iterate(n);
+  }
+
+  /** Pipeline stages of this model (1 without pipeline parallelism). */
+  get pp(): number {
+    return this.stages;
+  }
+
+  /** P/D hand-off of one request: its K/V bytes per rank for `tokens` tokens, and one point-to-point send of them
+   *  over the link (latency + bytes / bandwidth, integer ns). Called once per request, not per batch. */
+  kvTransfer(tokens: number): { bytes: number; ns: number } {
+    return { bytes: this.kernel.kvBytes(tokens), ns: this.kernel.kvTransferNs(tokens) };
   }
 
   /** Run-wide counts for reports. */
@@ -222,6 +271,9 @@ function baseConfig(opts: CostModelOptions): Record<string, unknown> {
     },
     tp: opts.tp,
     ep: opts.ep ?? (m.moe ? opts.tp : 1),
+    pp: opts.pp ?? 1,
+    moeImbalance: opts.moeImbalance ?? 1,
+    pdPrefill: opts.pdRole === 'prefill',
     network: opts.link && {
       linkBandwidthGBps: opts.link.bandwidthGBps,
       linkLatencyNs: opts.link.latencyNs,

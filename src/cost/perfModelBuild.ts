@@ -4,6 +4,8 @@
 import { existsSync, mkdirSync, readdirSync, readFileSync, renameSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { parse as parseYaml, stringify as stringifyYaml } from 'yaml';
+import { z } from 'zod';
+import { InputError } from '../errors.js';
 import type { Dtype, HardwareSpec, ModelArch } from '../scenario/types.js';
 import { CostModel, type RooflineTuning } from './costModel.js';
 import { DENSE_LAYERS, PER_SEQUENCE_LAYERS } from './slots.js';
@@ -26,8 +28,18 @@ export interface BuildOptions {
   kvDtype: Dtype;
   outRoot: string; // bundles go to <outRoot>/<hardware>/<hf org>/<model>/<variant>
   roofline?: RooflineTuning;
-  /** provenance of `roofline` when it was fitted to a measured bundle (recorded in meta.yaml) */
-  calibration?: { from: string; rmsLogError: number; rmsLogErrorDefault: number };
+  /** provenance of `roofline` when it was fitted to a measured profile (recorded in meta.yaml) */
+  calibration?: CalibrationProvenance;
+}
+
+/** Where a bundle's roofline constants come from; only these numbers and names enter meta.yaml, never profile rows. */
+export interface CalibrationProvenance {
+  from: string; // the measured profile, as a path relative to the package root (the same wherever the repo sits)
+  sourceSha256?: string; // of the CSV, or of a 2.0 bundle's meta.yaml
+  measuredHardware: string; // the GPU the measurements are of (may differ from the bundle's)
+  objective: string; // what was compared (calibrate.ts)
+  rmsLogError: number;
+  rmsLogErrorDefault: number;
 }
 
 export interface BuildResult {
@@ -90,6 +102,48 @@ export async function buildRooflineBundle(opts: BuildOptions): Promise<BuildResu
   writeAtomically(join(tpDir, 'attention.csv'), attention.join('\n') + '\n');
   writeAtomically(join(variantDir, 'meta.yaml'), metaYaml(opts, variant, join(variantDir, 'meta.yaml')));
   return { variantDir, rows: { dense: dense.length - 1, perSequence: perSeq.length - 1, attention: attention.length - 1 } };
+}
+
+const tuningSchema = z.object({
+  roofline: z.object({ compute_efficiency: z.number(), memory_efficiency: z.number(), launch_overhead_ns: z.number() }),
+  calibration: z
+    .object({
+      from: z.string(),
+      source_sha256: z.string().optional(),
+      measured_hardware: z.string(),
+      objective: z.string(),
+      rms_log_error: z.number(),
+      rms_log_error_uncalibrated: z.number(),
+    })
+    .optional(),
+});
+
+/** The roofline constants and their calibration provenance from a ServeSim-built bundle's meta.yaml, so a bundle can
+ *  be rebuilt exactly without the measurements it was fitted to (`sim perf-model build --roofline-from`). */
+export function readRooflineTuning(metaFile: string): { roofline: Required<RooflineTuning>; calibration?: CalibrationProvenance } {
+  let raw: unknown;
+  try {
+    raw = parseYaml(readFileSync(metaFile, 'utf8'));
+  } catch (err) {
+    throw new InputError(`cannot read a ServeSim bundle meta.yaml: ${(err as Error).message.split('\n')[0]}`, { file: metaFile });
+  }
+  const parsed = tuningSchema.safeParse(raw);
+  if (!parsed.success) {
+    const issue = parsed.error.issues[0];
+    throw new InputError(`not a ServeSim roofline bundle's meta.yaml: ${issue.message}`, { file: metaFile, field: issue.path.join('.') });
+  }
+  const { roofline: r, calibration: c } = parsed.data;
+  return {
+    roofline: { computeEfficiency: r.compute_efficiency, memoryEfficiency: r.memory_efficiency, launchOverheadNs: r.launch_overhead_ns },
+    calibration: c && {
+      from: c.from,
+      sourceSha256: c.source_sha256,
+      measuredHardware: c.measured_hardware,
+      objective: c.objective,
+      rmsLogError: c.rms_log_error,
+      rmsLogErrorDefault: c.rms_log_error_uncalibrated,
+    },
+  };
 }
 
 export interface BundleListing {
@@ -177,6 +231,9 @@ function metaYaml(opts: BuildOptions, variant: string, existingFile: string): st
     ...(opts.calibration && {
       calibration: {
         from: opts.calibration.from,
+        ...(opts.calibration.sourceSha256 && { source_sha256: opts.calibration.sourceSha256 }),
+        measured_hardware: opts.calibration.measuredHardware,
+        objective: opts.calibration.objective,
         rms_log_error: Number(opts.calibration.rmsLogError.toFixed(4)),
         rms_log_error_uncalibrated: Number(opts.calibration.rmsLogErrorDefault.toFixed(4)),
       },

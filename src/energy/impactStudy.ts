@@ -17,7 +17,7 @@ import { DTYPE_BYTES } from '../scenario/types.js';
 import { lineChartSpec, vegaLiteToPng } from '../report/plots.js';
 import { prepareScenario, runPrepared } from '../simulate.js';
 import type { EnergyResult } from './accumulator.js';
-import { seedLegacyEmbodied, seedMtcEmbodied, type EmbodiedEstimate } from './embodied.js';
+import { resolveEmbodied, seedLegacyEmbodied, seedMtcEmbodied, type EmbodiedEstimate } from './embodied.js';
 import { embodiedTable } from './factorTables.js';
 import { regionGrid, type GridIntensity } from './gridIntensity.js';
 import { loadSeedInfra, type SeedInfra } from './seedInfra.js';
@@ -88,7 +88,7 @@ export interface ImpactStudy {
 interface StudyGpu {
   id: string;
   hardware: HardwareSpec;
-  embodied: EmbodiedEstimate | undefined; // undefined: the energy model's default resolution
+  embodied: EmbodiedEstimate | undefined; // undefined: nothing could be estimated (the run then stops with an error)
 }
 
 const DEFAULTS = { model: 'llama-3.1-8b', requestsPerUser: 16, thinkTimeS: 40, seed: 0, scope: 'gpu' as const };
@@ -131,8 +131,11 @@ function studyGpus(infra: SeedInfra, file: string, opts: ImpactStudyOptions, war
       const seedField: Record<string, string> = { dieAreaMm2: 'die_area', transistorDensityPerMm2: 'density', memCapacityGB: 'taille_memoire', tdpW: 'tdp', memType: 'type_memoire' };
       throw new InputError(`${infra.embodiedMethod} manufacturing impact: ${err.message.replace(/^field '[^']*': /, '')}`, at(seedField[err.field ?? ''] ?? err.field ?? 'nom'));
     }
-    if (!embodied && !warnings.some((w) => w.startsWith('seed-legacy'))) {
-      warnings.push('seed-legacy manufacturing needs per-cm² GWP values from the IC-footprint table the seed reads (not bundled; give them with --gwp-per-cm2): used the default embodied estimate instead');
+    if (!embodied) {
+      // The energy model's default for this GPU (fixed vendor/LCA value, else seed-mtc, else ACT).
+      embodied = resolveEmbodied(g).gpu ?? undefined;
+      const note = 'seed-legacy manufacturing needs per-cm² GWP values from the IC-footprint table the seed reads (not bundled; give them with --gwp-per-cm2): used the default embodied estimate instead';
+      if (!warnings.includes(note)) warnings.push(note);
     }
     return { id: g.id, hardware: spec, embodied };
   });
@@ -173,7 +176,11 @@ export async function runImpactStudy(infraFile: string, opts: ImpactStudyOptions
       const gpu = gpus[k];
       const n = usersOnGpu(users, k, gpus.length);
       if (n === 0) {
-        runs.push({ gpu, n, recorder: new SimulationEnergyRecorder(energyConfig(gpu, 'bf16'), false), makespanNs: 0, requests: 0, outputTokens: 0 });
+        // No user on this GPU at this level: it holds the model and stays parked for the level (no batch ever runs).
+        const recorder = new SimulationEnergyRecorder(energyConfig(gpu, 'bf16'), false);
+        runs.push({ gpu, n, recorder, finish: (ns: number) => recorder.accumulator.finish(ns), makespanNs: 0, requests: 0, outputTokens: 0 });
+        const note = `level ${users}: GPU ${gpu.id} has no user (users are spread u mod ${gpus.length}); it is charged parked power and manufacturing for the level`;
+        warnings.push(note);
         continue;
       }
       const prepared = await prepareScenario({
@@ -189,12 +196,12 @@ export async function runImpactStudy(infraFile: string, opts: ImpactStudyOptions
       const wd = prepared.instanceInfo[0].weightDtype;
       const recorder = new SimulationEnergyRecorder(energyConfig(gpu, (wd in DTYPE_BYTES ? wd : 'bf16') as Dtype), false);
       const sim = runPrepared(prepared, recorder.hooks());
-      runs.push({ gpu, n, recorder, makespanNs: sim.totals.makespanNs, requests: sim.summary.requests, outputTokens: sim.summary.outputTokens });
+      runs.push({ gpu, n, recorder, finish: (ns: number) => recorder.finish(ns).result, makespanNs: sim.totals.makespanNs, requests: sim.summary.requests, outputTokens: sim.summary.outputTokens });
     }
     const windowNs = Math.max(...runs.map((r) => r.makespanNs));
     const perGpu = runs.map((r): GpuImpact => {
-      const { result } = r.recorder.finish(windowNs);
-      for (const w of result.warnings) if (!warnings.includes(w)) warnings.push(w);
+      const result = r.finish(windowNs);
+      for (const w of result.warnings) if (!warnings.includes(w) && !/reported no requests/.test(w)) warnings.push(w);
       const emb = result.carbonG.embodied;
       if (emb === null) throw new InputError(`no manufacturing estimate for GPU '${r.gpu.hardware.name}'`, { file: infraFile, field: `gpus.${r.gpu.id}` });
       return {
@@ -241,9 +248,13 @@ export async function runImpactStudy(infraFile: string, opts: ImpactStudyOptions
 export const IMPACT_CSV_COLUMNS = [
   'users', 'gpu_id', 'gpu_name', 'scope', 'users_on_gpu', 'requests', 'output_tokens', 'duration_s', 'mean_gpu_power_w',
   'gpu_energy_j', 'it_energy_j', 'facility_energy_j', 'usage_gco2e', 'manufacturing_gco2e', 'total_gco2e', 'embodied_kgco2e_per_gpu',
+  'total_gco2e_per_1k_output_tokens',
 ] as const;
 
+/** Empty string: not defined (a GPU that produced no token). */
 type CsvRow = Record<(typeof IMPACT_CSV_COLUMNS)[number], string | number>;
+
+const per1k = (g: number, tokens: number): number | string => (tokens > 0 ? (g / tokens) * 1000 : '');
 
 /** Σ over a level's GPUs (the seed's 'global' scope); mean GPU power is the mean over GPUs. */
 export function levelTotal(level: LevelImpact): CsvRow {
@@ -265,6 +276,7 @@ export function levelTotal(level: LevelImpact): CsvRow {
     manufacturing_gco2e: sum((g) => g.manufacturingG),
     total_gco2e: sum((g) => g.totalG),
     embodied_kgco2e_per_gpu: sum((g) => g.embodiedKgPerGpu),
+    total_gco2e_per_1k_output_tokens: per1k(sum((g) => g.totalG), sum((g) => g.outputTokens)),
   };
 }
 
@@ -286,6 +298,7 @@ function gpuRow(g: GpuImpact): CsvRow {
     manufacturing_gco2e: g.manufacturingG,
     total_gco2e: g.totalG,
     embodied_kgco2e_per_gpu: g.embodiedKgPerGpu,
+    total_gco2e_per_1k_output_tokens: per1k(g.totalG, g.outputTokens),
   };
 }
 
@@ -301,28 +314,33 @@ export function impactCsv(study: ImpactStudy): string {
 }
 
 const PLOTS = [
-  { file: 'impact_usage.png', field: 'usage_gco2e', what: 'Usage (operational) impact' },
-  { file: 'impact_manufacturing.png', field: 'manufacturing_gco2e', what: 'Manufacturing (embodied) impact' },
-  { file: 'impact_total.png', field: 'total_gco2e', what: 'Total impact (usage + manufacturing)' },
+  { file: 'impact_usage.png', field: 'usage_gco2e', title: 'Usage (operational) impact per run', yTitle: 'gCO2e per run' },
+  { file: 'impact_manufacturing.png', field: 'manufacturing_gco2e', title: 'Manufacturing (embodied) impact per run', yTitle: 'gCO2e per run' },
+  { file: 'impact_total.png', field: 'total_gco2e', title: 'Total impact (usage + manufacturing) per run', yTitle: 'gCO2e per run' },
+  { file: 'impact_per_1k_output_tokens.png', field: 'total_gco2e_per_1k_output_tokens', title: 'Total impact per 1k output tokens', yTitle: 'gCO2e per 1k output tokens' },
 ] as const;
 
-/** The charts: impact per run against users, one line per GPU and one for all GPUs. */
+/** The charts: impact against users, one line per GPU and one for all GPUs (GPUs without tokens drop out of per-token). */
 export async function impactPlots(study: ImpactStudy): Promise<{ file: string; png: Buffer }[]> {
   const series = (r: CsvRow) => (r.gpu_id === 'all' ? 'all GPUs' : `GPU ${r.gpu_id} (${r.gpu_name})`);
   const rows = study.levels.flatMap((l) => [...l.perGpu.map(gpuRow), levelTotal(l)]);
+  const seriesOrder = [...new Set(rows.map(series))];
   const users = study.levels.map((l) => l.users);
   const log = Math.max(...users) / Math.min(...users) >= 10;
   const ci = Number.isFinite(study.ciGPerKWh) ? `${study.ciGPerKWh} gCO2e/kWh` : study.gridRegion;
-  const subtitle = `${study.model} · PUE ${study.pue} · grid ${ci} · ${study.embodiedMethod}, ${study.lifetimeYears} y · ${study.requestsPerUser} requests per user, think ${study.thinkTimeS} s`;
+  const subtitle = [
+    `${study.model}; ${study.requestsPerUser} requests per user, think time ${study.thinkTimeS} s; one run per level`,
+    `PUE ${study.pue}, grid ${ci}; manufacturing ${study.embodiedMethod} over ${study.lifetimeYears} years; scope ${study.scope}`,
+  ];
   const out = [];
   for (const p of PLOTS) {
     const spec = lineChartSpec({
-      title: `${study.infraName}: ${p.what} per run`,
+      title: `${study.infraName}: ${p.title}`,
       subtitle,
-      rows: rows.map((r) => ({ users: r.users, value: r[p.field], series: series(r) })),
-      x: { field: 'users', title: `Concurrent users${log ? ' (log scale)' : ''}`, log },
-      y: { field: 'value', title: 'gCO2e per run' },
-      series: { field: 'series', title: 'GPU' },
+      rows: rows.filter((r) => r[p.field] !== '').map((r) => ({ users: r.users, value: r[p.field], series: series(r) })),
+      x: { field: 'users', title: `Concurrent users${log ? ' (log scale)' : ''}`, log, ticks: users },
+      y: { field: 'value', title: p.yTitle },
+      series: { field: 'series', title: 'GPU', order: seriesOrder },
     });
     out.push({ file: p.file, png: await vegaLiteToPng(spec) });
   }

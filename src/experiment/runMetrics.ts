@@ -25,6 +25,7 @@ export const METRIC_COLUMNS = [
   'preemptions',
   'gpus',
   'output_throughput_per_gpu',
+  'peak_gpu_memory_gib',
   'energy_j',
   'gpu_energy_j',
   'j_per_output_token',
@@ -42,6 +43,22 @@ export function latencyColumn(metric: 'ttftMs' | 'tpotMs' | 'itlMs' | 'e2eMs', s
   return `${stat}_${name}_ms` as MetricColumn;
 }
 
+/**
+ * Weights plus the KV cache at its peak, per GPU (GiB): Σ weights over ranks + peak KV blocks × block bytes, over the
+ * GPU count. The engine keeps one peak for all instances (the sum of their peaks), so with instances of different KV
+ * block sizes the largest block size is used: an upper bound.
+ */
+function peakGpuMemoryGiB(report: SimulationReport, gpus: number): number {
+  if (gpus === 0) return NaN;
+  let weightBytes = 0;
+  let blockBytes = 0;
+  for (const i of report.instances) {
+    weightBytes += i.weightBytesPerRank * i.tp;
+    blockBytes = Math.max(blockBytes, i.kvBytesPerToken * i.knobs.blockSize * i.tp);
+  }
+  return (weightBytes + report.summary.peakKvBlocks * blockBytes) / gpus / 2 ** 30;
+}
+
 /** The table's figures of a simulation, with energy (facility total, incl. PUE) and carbon when the ledger ran. */
 export function metricsFromReport(report: SimulationReport, energy?: EnergyResult): RunMetrics {
   const s = report.summary;
@@ -57,6 +74,7 @@ export function metricsFromReport(report: SimulationReport, energy?: EnergyResul
     preemptions: s.preemptions,
     gpus,
     output_throughput_per_gpu: gpus > 0 ? s.outputTokenThroughputPerS / gpus : NaN,
+    peak_gpu_memory_gib: peakGpuMemoryGiB(report, gpus),
   };
   for (const [, key] of LATENCIES) {
     const st: LatencyStats = s[key];

@@ -29,6 +29,8 @@ export interface SweepOptions {
   store: ResultsStore;
   executor: RunExecutor;
   shard?: Shard;
+  /** Before the first run: how many of this shard's runs are already done (resumed) of how many. */
+  onStart?(progress: { done: number; total: number }): void;
   onRunDone?(record: RunRecord, progress: { done: number; total: number }): void;
 }
 
@@ -80,6 +82,7 @@ export async function runSweep(o: SweepOptions): Promise<SweepResult> {
   const todo = mine.filter((r) => !finished.has(r.id));
   let done = mine.length - todo.length;
   let errors = 0;
+  o.onStart?.({ done, total: mine.length });
   await forEachLimited(todo, o.executor.concurrency, async (run) => {
     const record = await runAndRecord(run, o.rootDir, o.store, o.executor);
     if (record.status === 'error') errors++;

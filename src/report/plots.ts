@@ -24,7 +24,7 @@ function plotFontFiles(): string[] {
 const BASE_CONFIG = {
   font: FONT_FAMILY,
   background: 'white',
-  title: { fontSize: 15, anchor: 'start', offset: 10 },
+  title: { fontSize: 15, subtitleFontSize: 12, anchor: 'start', offset: 10 },
   axis: { labelFontSize: 12, titleFontSize: 13, titleFontWeight: 'normal' },
   legend: { labelFontSize: 12, titleFontSize: 13, labelLimit: 260 },
 } as const;
@@ -55,29 +55,42 @@ export async function vegaLiteToPng(spec: TopLevelSpec, scale = 2): Promise<Buff
 
 export interface LineChartOptions {
   title: string;
-  subtitle?: string;
+  /** One string per line. */
+  subtitle?: string | string[];
   rows: Record<string, string | number>[];
-  x: { field: string; title: string; log?: boolean };
+  /** `ticks`: put the axis ticks at exactly these values (e.g. the levels of a sweep). */
+  x: { field: string; title: string; log?: boolean; ticks?: number[] };
   y: { field: string; title: string };
-  /** One line per value of this field. */
-  series: { field: string; title: string };
+  /** One line per value of this field; `order` fixes the colours and legend order (same colour per series across charts). */
+  series: { field: string; title: string; order?: string[] };
   width?: number;
   height?: number;
 }
 
 /** A line chart with a point at each datum, one colour per series; log x axis on request. */
 export function lineChartSpec(o: LineChartOptions): TopLevelSpec {
+  const domain = o.series.order ? { scale: { domain: o.series.order } } : {};
   return {
     $schema: 'https://vega.github.io/schema/vega-lite/v6.json',
     title: o.subtitle ? { text: o.title, subtitle: o.subtitle } : o.title,
-    width: o.width ?? 560,
+    width: o.width ?? 760,
     height: o.height ?? 320,
+    padding: { left: 8, top: 8, right: 24, bottom: 8 }, // room for the last marker and axis label at the right edge
     data: { values: o.rows },
-    mark: { type: 'line', point: { size: 50 }, strokeWidth: 2 },
+    mark: { type: 'line', point: { size: 70, filled: false, strokeWidth: 2 }, strokeWidth: 2 },
     encoding: {
-      x: { field: o.x.field, type: 'quantitative', title: o.x.title, scale: o.x.log ? { type: 'log' } : { zero: false }, axis: { grid: true } },
+      x: {
+        field: o.x.field,
+        type: 'quantitative',
+        title: o.x.title,
+        scale: o.x.log ? { type: 'log' } : { zero: false },
+        axis: { grid: true, ...(o.x.ticks ? { values: o.x.ticks } : {}) },
+      },
       y: { field: o.y.field, type: 'quantitative', title: o.y.title, scale: { zero: true } },
-      color: { field: o.series.field, type: 'nominal', title: o.series.title, sort: null },
+      // Legend below the plot: headless Vega estimates text widths, so a side legend would leave a wide margin.
+      color: { field: o.series.field, type: 'nominal', title: o.series.title, sort: null, legend: { orient: 'bottom', direction: 'horizontal' }, ...domain },
+      // A marker shape per series too, so lines that coincide (identical GPUs) stay distinguishable.
+      shape: { field: o.series.field, type: 'nominal', title: o.series.title, sort: null, ...domain },
     },
   } as TopLevelSpec;
 }

@@ -120,8 +120,8 @@ export class Instance {
   }
 
   /** The batch in flight completed at endNs. */
-  finishBatch(endNs: number, onFinished: (req: ServingRequest) => void): void {
+  finishBatch(endNs: number, onFinished: (req: ServingRequest) => void, onHandoff?: (req: ServingRequest) => void): void {
     this.busyUntilNs = -1;
-    this.scheduler.complete(endNs, onFinished);
+    this.scheduler.complete(endNs, onFinished, onHandoff);
   }
 }

@@ -10,16 +10,23 @@
 
 const NO_HASH = -1; // chained hashes are non-negative
 
+// Per-block metadata is interleaved in one Int32Array (stride 4) so taking or freeing a block touches one cache
+// line, not one per field: reference count, free-list links, and whether the block holds a hash (blockHash is
+// only read when it does).
+const STRIDE = 4;
+const REF = 0;
+const PREV = 1;
+const NEXT = 2;
+const HASHED = 3;
+
 export class KvCache {
   readonly numBlocks: number;
   readonly blockSize: number;
   readonly enableCaching: boolean;
 
-  private readonly refCnt: Int32Array;
+  // [refCnt, prev, next, hashed] per block id; the doubly linked free list has sentinels HEAD and TAIL.
+  private readonly meta: Int32Array;
   private readonly blockHash: Float64Array;
-  // Doubly linked free list over block ids; HEAD and TAIL are sentinels.
-  private readonly prev: Int32Array;
-  private readonly next: Int32Array;
   private readonly HEAD: number;
   private readonly TAIL: number;
   private numFree: number;
@@ -28,6 +35,9 @@ export class KvCache {
   // Per request slot: its blocks in sequence order, and how many of them are indexed (-1 = none recorded yet).
   private reqBlocks: number[][] = [];
   private numCached = new Int32Array(16).fill(-1);
+  // Per request slot: tokens its held blocks can take (blocks × blockSize), so a decode step that stays inside its
+  // last block is one comparison (the common case: 15 of 16 steps at block size 16).
+  private capacityTokens = new Int32Array(16);
 
   private peakUsed = 0;
   private cachedFree = 0; // blocks in the free list that still hold an indexed prefix
@@ -38,21 +48,20 @@ export class KvCache {
     this.numBlocks = numBlocks;
     this.blockSize = blockSize;
     this.enableCaching = enableCaching;
-    this.refCnt = new Int32Array(numBlocks);
+    this.meta = new Int32Array((numBlocks + 2) * STRIDE);
     this.blockHash = new Float64Array(numBlocks).fill(NO_HASH);
-    this.prev = new Int32Array(numBlocks + 2);
-    this.next = new Int32Array(numBlocks + 2);
     this.HEAD = numBlocks;
     this.TAIL = numBlocks + 1;
     // Initially free in block-id order.
+    const m = this.meta;
     let last = this.HEAD;
     for (let b = 0; b < numBlocks; b++) {
-      this.next[last] = b;
-      this.prev[b] = last;
+      m[last * STRIDE + NEXT] = b;
+      m[b * STRIDE + PREV] = last;
       last = b;
     }
-    this.next[last] = this.TAIL;
-    this.prev[this.TAIL] = last;
+    m[last * STRIDE + NEXT] = this.TAIL;
+    m[this.TAIL * STRIDE + PREV] = last;
     this.numFree = numBlocks;
   }
 
@@ -86,7 +95,8 @@ export class KvCache {
   /** Free-list order from next-to-evict to last (for tests and diagnostics). */
   freeListOrder(): number[] {
     const out: number[] = [];
-    for (let b = this.next[this.HEAD]; b !== this.TAIL; b = this.next[b]) out.push(b);
+    const m = this.meta;
+    for (let b = m[this.HEAD * STRIDE + NEXT]; b !== this.TAIL; b = m[b * STRIDE + NEXT]) out.push(b);
     return out;
   }
 
@@ -96,19 +106,24 @@ export class KvCache {
   }
 
   refCount(block: number): number {
-    return this.refCnt[block];
+    return this.meta[block * STRIDE + REF];
   }
 
   /** Call once when a request slot is (re)used, before any other call for it. */
   initSlot(slot: number): void {
     if (slot >= this.numCached.length) {
-      const grown = new Int32Array(Math.max(slot + 1, this.numCached.length * 2)).fill(-1);
+      const size = Math.max(slot + 1, this.numCached.length * 2);
+      const grown = new Int32Array(size).fill(-1);
       grown.set(this.numCached);
       this.numCached = grown;
+      const cap = new Int32Array(size);
+      cap.set(this.capacityTokens);
+      this.capacityTokens = cap;
     }
     if (!this.reqBlocks[slot]) this.reqBlocks[slot] = [];
     this.reqBlocks[slot].length = 0;
     this.numCached[slot] = -1;
+    this.capacityTokens[slot] = 0;
   }
 
   /**
@@ -132,7 +147,7 @@ export class KvCache {
     const required = Math.ceil(numTokens / this.blockSize);
     const held = this.reqBlocks[slot].length;
     let evictable = 0;
-    for (let i = 0; i < hitBlocks.length; i++) if (this.refCnt[hitBlocks[i]] === 0) evictable++;
+    for (let i = 0; i < hitBlocks.length; i++) if (this.meta[hitBlocks[i] * STRIDE + REF] === 0) evictable++;
     return Math.max(required - held - hitBlocks.length, 0) + evictable;
   }
 
@@ -156,6 +171,16 @@ export class KvCache {
     hitBlocks: readonly number[],
   ): boolean {
     const needTokens = numComputed + numNew;
+    if (hitBlocks.length === 0 && needTokens <= this.capacityTokens[slot]) {
+      // Fits the blocks already held: nothing to take (so the peak cannot move); only indexing may be due.
+      if (this.enableCaching && hashes.length !== 0) this.cacheBlocks(slot, hashes, Math.min(needTokens, numTokensReached));
+      return true;
+    }
+    return this.allocateNewBlocks(slot, hashes, needTokens, numTokensReached, hitBlocks);
+  }
+
+  /** allocateSlots when blocks must be taken (kept apart so the fast path above stays small enough to inline). */
+  private allocateNewBlocks(slot: number, hashes: Float64Array, needTokens: number, numTokensReached: number, hitBlocks: readonly number[]): boolean {
     const list = this.reqBlocks[slot];
     if (hitBlocks.length === 0) {
       // Running requests (the common case): only the blocks beyond those already held.
@@ -166,14 +191,15 @@ export class KvCache {
     if (hitBlocks.length > 0) {
       for (let i = 0; i < hitBlocks.length; i++) {
         const b = hitBlocks[i];
-        if (this.refCnt[b] === 0) this.unlinkFree(b);
-        this.refCnt[b]++;
+        if (this.meta[b * STRIDE + REF] === 0) this.unlinkFree(b);
+        this.meta[b * STRIDE + REF]++;
         list.push(b);
       }
       this.numCached[slot] = list.length;
     }
     const want = Math.ceil(needTokens / this.blockSize) - list.length;
     for (let i = 0; i < want; i++) list.push(this.takeFreeBlock());
+    this.capacityTokens[slot] = list.length * this.blockSize;
     const used = this.numBlocks - this.numFree;
     if (used > this.peakUsed) this.peakUsed = used;
     if (this.enableCaching) this.cacheBlocks(slot, hashes, Math.min(needTokens, numTokensReached));
@@ -190,11 +216,12 @@ export class KvCache {
     if (list.length < numFull) throw new Error(`KvCache: slot ${slot} has ${list.length} blocks but ${numFull} full blocks to index`);
     for (let i = already; i < numFull; i++) {
       const b = list[i];
-      if (this.blockHash[b] !== NO_HASH) continue; // a shared hit block is already indexed
+      if (this.meta[b * STRIDE + HASHED] !== 0) continue; // a shared hit block is already indexed
       this.blockHash[b] = hashes[i];
+      this.meta[b * STRIDE + HASHED] = 1;
       // A newer block takes over an existing hash; the old one keeps its hash but is no longer findable.
       const old = this.hashToBlock.get(hashes[i]);
-      if (old !== undefined && this.refCnt[old] === 0) this.cachedFree--;
+      if (old !== undefined && this.meta[old * STRIDE + REF] === 0) this.cachedFree--;
       this.hashToBlock.set(hashes[i], b);
     }
     this.numCached[slot] = numFull;
@@ -203,51 +230,58 @@ export class KvCache {
   /** Release all blocks of `slot` (finish or preemption); they keep their hashes. Tail block first to the free list. */
   free(slot: number): void {
     const list = this.reqBlocks[slot];
+    const m = this.meta;
     for (let i = list.length - 1; i >= 0; i--) {
       const b = list[i];
-      if (--this.refCnt[b] === 0) this.appendFree(b);
-      else if (this.refCnt[b] < 0) throw new Error(`KvCache: block ${b} freed more often than taken`);
+      const ref = --m[b * STRIDE + REF];
+      if (ref === 0) this.appendFree(b);
+      else if (ref < 0) throw new Error(`KvCache: block ${b} freed more often than taken`);
     }
     list.length = 0;
     this.numCached[slot] = -1;
+    this.capacityTokens[slot] = 0;
   }
 
   /** Whether the prefix index points at this block. */
   private isIndexed(b: number): boolean {
-    const h = this.blockHash[b];
-    return h !== NO_HASH && this.hashToBlock.get(h) === b;
+    return this.meta[b * STRIDE + HASHED] !== 0 && this.hashToBlock.get(this.blockHash[b]) === b;
   }
 
   private takeFreeBlock(): number {
-    const b = this.next[this.HEAD];
+    const m = this.meta;
+    const b = m[this.HEAD * STRIDE + NEXT];
     if (b === this.TAIL) throw new Error('KvCache: no free block (allocation was not checked)');
     this.unlinkFree(b);
     // Evict: the block's old contents stop being findable (unless a newer block took over the hash).
-    const h = this.blockHash[b];
-    if (h !== NO_HASH) {
+    if (m[b * STRIDE + HASHED] !== 0) {
+      const h = this.blockHash[b];
       if (this.hashToBlock.get(h) === b) this.hashToBlock.delete(h);
       this.blockHash[b] = NO_HASH;
+      m[b * STRIDE + HASHED] = 0;
     }
-    this.refCnt[b] = 1;
+    m[b * STRIDE + REF] = 1;
     return b;
   }
 
   private unlinkFree(b: number): void {
     if (this.isIndexed(b)) this.cachedFree--;
-    const p = this.prev[b];
-    const n = this.next[b];
-    this.next[p] = n;
-    this.prev[n] = p;
+    const m = this.meta;
+    const p = m[b * STRIDE + PREV];
+    const n = m[b * STRIDE + NEXT];
+    m[p * STRIDE + NEXT] = n;
+    m[n * STRIDE + PREV] = p;
     this.numFree--;
   }
 
   private appendFree(b: number): void {
     if (this.isIndexed(b)) this.cachedFree++;
-    const last = this.prev[this.TAIL];
-    this.next[last] = b;
-    this.prev[b] = last;
-    this.next[b] = this.TAIL;
-    this.prev[this.TAIL] = b;
+    const m = this.meta;
+    const tail = this.TAIL * STRIDE;
+    const last = m[tail + PREV];
+    m[last * STRIDE + NEXT] = b;
+    m[b * STRIDE + PREV] = last;
+    m[b * STRIDE + NEXT] = this.TAIL;
+    m[tail + PREV] = b;
     this.numFree++;
   }
 }

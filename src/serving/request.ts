@@ -4,6 +4,24 @@ import { chainedBlockHashes } from './blockHash.js';
 
 const EMPTY_HASHES = new Float64Array(0);
 
+// ITL arrays are carved from shared slabs: one allocation per megabyte of gaps instead of one zero-filled buffer
+// per request. A slab region is handed out once and never reused, so a record that keeps its itlNs stays valid.
+const ITL_SLAB_LENGTH = 1 << 17; // 1 MiB of float64
+let itlSlab = new Float64Array(0);
+let itlSlabUsed = 0;
+
+function itlArray(length: number): Float64Array {
+  if (length === 0) return EMPTY_HASHES;
+  if (length > ITL_SLAB_LENGTH >> 2) return new Float64Array(length);
+  if (itlSlabUsed + length > itlSlab.length) {
+    itlSlab = new Float64Array(ITL_SLAB_LENGTH);
+    itlSlabUsed = 0;
+  }
+  const view = itlSlab.subarray(itlSlabUsed, itlSlabUsed + length);
+  itlSlabUsed += length;
+  return view;
+}
+
 export class ServingRequest {
   slot: number; // index in the pool; names the request's KV block list
   id = 0;
@@ -23,6 +41,8 @@ export class ServingRequest {
   prefixHitTokens = 0; // at first admission (reported)
   admitHitTokens = 0; // at the latest admission (prompt-throughput accounting)
   prefixStatsCounted = false;
+  /** Prompt tokens whose KV arrived from a prefill instance (P/D): admission allocates them without computing. */
+  kvReadyTokens = 0;
   hashes: Float64Array = EMPTY_HASHES;
   itlNs: Float64Array = EMPTY_HASHES;
   itlCount = 0;
@@ -46,8 +66,10 @@ export class ServingRequest {
     this.prefixHitTokens = 0;
     this.admitHitTokens = 0;
     this.prefixStatsCounted = false;
-    this.hashes = hashTokens ? chainedBlockHashes(spec.inputTokIds, spec.outputTokIds, blockSize) : EMPTY_HASHES;
-    this.itlNs = new Float64Array(Math.max(spec.outputToks - 1, 0)); // handed to the record when done
+    this.kvReadyTokens = 0;
+    const ids = spec.inputTokIds;
+    this.hashes = hashTokens && ids !== undefined && ids.length > 0 ? chainedBlockHashes(ids, spec.outputTokIds, blockSize) : EMPTY_HASHES;
+    this.itlNs = itlArray(Math.max(spec.outputToks - 1, 0)); // handed to the record when done
     this.itlCount = 0;
   }
 

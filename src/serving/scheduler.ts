@@ -75,6 +75,8 @@ export class Scheduler {
 
   /** True if the last schedule() ran admission (no preemption in that step). */
   admissionRan = false;
+  /** A P/D prefill instance: a request leaves (complete()'s onHandoff) once its first token is produced. */
+  prefillOnly = false;
 
   private readonly hitBlocks: number[] = [];
 
@@ -145,8 +147,10 @@ export class Scheduler {
         if (running.length >= this.maxNumSeqs) break;
         const req = waiting.at(0);
         if (req.arrivalNs > nowNs) break;
-        const hitBlocks = kv.findComputedBlocks(req.hashes, req.numReached, hits);
-        const hitTokens = hitBlocks * kv.blockSize;
+        // A request whose prompt KV was transferred in (P/D decode side) takes blocks for it without computing it.
+        const ready = req.kvReadyTokens;
+        if (ready > 0) hits.length = 0;
+        const hitTokens = ready > 0 ? ready : kv.findComputedBlocks(req.hashes, req.numReached, hits) * kv.blockSize;
         let numNew = req.numReached - hitTokens;
         if (threshold > 0 && threshold < numNew) numNew = threshold;
         if (!this.knobs.enableChunkedPrefill && numNew > budget) break;
@@ -156,7 +160,8 @@ export class Scheduler {
         if (!kv.allocateSlots(req.slot, req.hashes, hitTokens, numNew, req.numReached, hits)) break;
         waiting.shift();
         req.admitHitTokens = hitTokens;
-        if (req.preemptions > 0) this.recomputedTokens += Math.max(0, req.numReached - hitTokens);
+        req.kvReadyTokens = 0; // a later preemption recomputes it like any other
+        if (req.preemptions > 0 && ready === 0) this.recomputedTokens += Math.max(0, req.numReached - hitTokens);
         if (!req.prefixStatsCounted) {
           // Counted once per request, at its first admission (as LLMServingSim's prefix-hit ratio).
           req.prefixStatsCounted = true;
@@ -177,7 +182,7 @@ export class Scheduler {
    * The batch built by the last schedule() completed at finishNs: produce tokens, stamp TTFT/ITL, retire finished
    * requests (their blocks are freed) and hand each to onFinished.
    */
-  complete(finishNs: number, onFinished: (req: ServingRequest) => void): void {
+  complete(finishNs: number, onFinished: (req: ServingRequest) => void, onHandoff?: (req: ServingRequest) => void): void {
     const batch = this.batch;
     for (let i = 0; i < batch.count; i++) {
       const req = batch.reqs[i];
@@ -209,6 +214,12 @@ export class Scheduler {
         const at = this.running.indexOf(req);
         if (at >= 0) this.running.splice(at, 1);
         onFinished(req);
+      } else if (this.prefillOnly && !req.isInit && onHandoff) {
+        // P/D prefill side: the first token is out; the request leaves with its KV for a decode instance.
+        this.kv.free(req.slot);
+        const at = this.running.indexOf(req);
+        if (at >= 0) this.running.splice(at, 1);
+        onHandoff(req);
       }
     }
   }

@@ -14,10 +14,12 @@ import { InputError } from '../errors.js';
 import { Instance } from './instance.js';
 import { ServingRequest } from './request.js';
 import { Router } from './router.js';
+import { DEFAULT_KV_LINK, kvTransferNs, TransferQueue, withTrailingSend } from './disaggregation.js';
 import type { RequestRecord, RunOptions, RunTotals, TickStatus } from './types.js';
 
 const BATCH_DONE = 0; // a: instance index
 const IDLE_WAKE = 1; // a: instance index; b: its wake-up generation (a superseded wake-up is dropped)
+const KV_ARRIVED = 2; // P/D: a prefill instance's KV transfer lands at the decode side
 
 interface CompatPolicy {
   idleStepNs: number;
@@ -46,8 +48,40 @@ export function runServing(opts: RunOptions): RunTotals {
   const logIntervalNs = opts.logIntervalNs ?? 1_000_000_000;
   if (!(logIntervalNs > 0) || !Number.isSafeInteger(logIntervalNs)) throw new Error(`runServing: logIntervalNs must be a positive integer, got ${logIntervalNs}`);
 
-  const instances = opts.instances.map((s) => new Instance(s, opts.counterIndex));
-  const router = new Router(instances, opts.router ?? 'load');
+  const kvLink = opts.kvTransferLink ?? DEFAULT_KV_LINK;
+  // compat 'llmservingsim2': a P/D prefill iteration ends with its last layer's KV send (see disaggregation.ts).
+  const trailingSend = opts.compat === 'llmservingsim2';
+  const instances = opts.instances.map((s) => {
+    if (s.pdRole !== 'prefill' || !trailingSend) return new Instance(s, opts.counterIndex);
+    if (!(s.kvBytesPerToken! > 0) || !(s.numLayers! > 0)) throw new Error(`runServing: prefill instance ${s.instanceId} needs kvBytesPerToken and numLayers`);
+    return new Instance({ ...s, cost: withTrailingSend(s.cost, kvLink, s.kvBytesPerToken! / s.numLayers!) }, opts.counterIndex);
+  });
+  // Pools (P/D disaggregation, README §2.8/§3.3): new requests go to prefill-capable instances; requests leaving a
+  // prefill instance go to the decode instances, by the same policy.
+  const routerPolicy = opts.router ?? 'load';
+  const roles = opts.instances.map((s) => s.pdRole);
+  const entryPool = roles.flatMap((r, i) => (r === 'decode' ? [] : [i]));
+  const decodePool = roles.flatMap((r, i) => (r === 'decode' ? [i] : []));
+  const hasPrefillRole = roles.includes('prefill');
+  if (entryPool.length === 0) throw new InputError('every instance has pd_type decode: at least one prefill instance is needed', { field: 'pd_type' });
+  if (hasPrefillRole !== decodePool.length > 0) {
+    throw new InputError(`P/D disaggregation needs both prefill and decode instances; got ${hasPrefillRole ? 'no decode' : 'no prefill'} instance`, { field: 'pd_type' });
+  }
+  const router = new Router(instances, entryPool, routerPolicy, opts.seed ?? 0);
+  const decodeRouter = decodePool.length > 0 ? new Router(instances, decodePool, routerPolicy, opts.seed ?? 0, 'routing-decode') : undefined;
+  const transfers = new TransferQueue();
+  for (let i = 0; i < instances.length; i++) {
+    if (roles[i] !== 'prefill') continue;
+    instances[i].scheduler.prefillOnly = true;
+    const bs = instances[i].scheduler.knobs.blockSize;
+    for (const d of decodePool) {
+      if (instances[d].scheduler.knobs.blockSize !== bs) {
+        throw new InputError(`P/D instances must share block_size: prefill instance ${instances[i].id} has ${bs}, decode instance ${instances[d].id} ${instances[d].scheduler.knobs.blockSize}`, { field: 'block_size' });
+      }
+    }
+    if (!(opts.instances[i].kvBytesPerToken! > 0)) throw new Error(`runServing: prefill instance ${instances[i].id} needs kvBytesPerToken for its KV transfer`);
+  }
+  const hashForRouting = routerPolicy === 'prefix-aware';
   const loop = new EventLoop();
 
   // Pooled request objects; a finished one is reused by the next arrival.
@@ -78,8 +112,17 @@ export function runServing(opts: RunOptions): RunTotals {
   const routeArrivals = (nowNs: number): void => {
     while (source.peekArrivalNs() <= nowNs) {
       const spec = source.pop();
-      const index = router.pick();
+      const slot = freeSlots.length > 0 ? freeSlots.pop()! : pool.length;
+      if (slot === pool.length) pool.push(new ServingRequest(slot));
+      const req = pool[slot];
+      // Hash as the first pool instance would (the prefix-aware router matches these hashes against every instance).
+      const k0 = instances[entryPool[0]].scheduler.knobs;
+      const hashing = k0.enablePrefixCaching || hashForRouting;
+      req.reset(spec, k0.blockSize, hashing);
+      const index = router.pick(req, k0.blockSize);
       const inst = instances[index];
+      const k = inst.scheduler.knobs;
+      if (k.blockSize !== k0.blockSize || (k.enablePrefixCaching && !hashing)) req.reset(spec, k.blockSize, k.enablePrefixCaching);
       // A request longer than the whole KV pool would preempt itself forever: refuse it up front.
       const kv = inst.scheduler.kv;
       const needBlocks = Math.ceil((spec.inputToks + spec.outputToks - 1) / kv.blockSize);
@@ -89,10 +132,7 @@ export function runServing(opts: RunOptions): RunTotals {
           { field: 'input_toks' },
         );
       }
-      const slot = freeSlots.length > 0 ? freeSlots.pop()! : pool.length;
-      if (slot === pool.length) pool.push(new ServingRequest(slot));
-      const req = pool[slot];
-      req.reset(spec, inst.scheduler.knobs.blockSize, inst.scheduler.knobs.enablePrefixCaching);
+      router.assign(index, req);
       inst.addRequest(req);
       // An instance that stopped polling (nothing could come any more) would not see this request: wake it.
       if (!polling[index]) wake(index, nowNs + policy.idleStepNs);
@@ -106,8 +146,10 @@ export function runServing(opts: RunOptions): RunTotals {
   };
 
   let finishingInstance: Instance = instances[0];
+  let finishingIndex = 0;
   const onFinished = (req: ServingRequest): void => {
     const endNs = loop.now;
+    (roles[finishingIndex] === 'decode' ? decodeRouter! : router).release(finishingIndex, req);
     const latencyNs = endNs - req.arrivalNs;
     const record: RequestRecord = {
       instanceId: finishingInstance.id,
@@ -231,13 +273,50 @@ export function runServing(opts: RunOptions): RunTotals {
     // (an agentic sub-request with no tool time) is routed at the next wake-up.
     routeArrivals(nowNs);
     finishingInstance = inst;
-    inst.finishBatch(nowNs, onFinished);
+    finishingIndex = index;
+    inst.finishBatch(nowNs, onFinished, onHandoff);
     if (nowNs > totals.makespanNs) totals.makespanNs = nowNs;
     serve(index, nowNs);
     if (crossPoll) {
       for (let j = 0; j < n; j++) if (j !== index && polling[j] && instances[j].busyUntilNs < 0) serve(j, nowNs);
     }
     if (onTick && nowNs > nextTickNs) emitTicks(nowNs);
+  });
+
+  // P/D: a request whose first token came out of a prefill instance sends its prompt KV to the decode side.
+  // LLMServingSim streams it layer by layer during the prefill and hands the request over when the prefill ends (its
+  // P/D example's first decode step starts right then), so compat 'llmservingsim2' charges no transfer after it;
+  // 'vllm' charges the whole transfer (bytes / bandwidth + latency) before the decode side may start.
+  const overlapTransfer = opts.compat === 'llmservingsim2';
+  const onHandoff = (req: ServingRequest): void => {
+    const nowNs = loop.now;
+    router.release(finishingIndex, req);
+    const bytes = req.inputToks * opts.instances[finishingIndex].kvBytesPerToken!;
+    const readyNs = nowNs + (overlapTransfer ? 0 : kvTransferNs(bytes, kvLink));
+    transfers.push(readyNs, req);
+    loop.schedule(readyNs, KV_ARRIVED, 0, 0);
+  };
+
+  loop.on(KV_ARRIVED, (nowNs) => {
+    while (transfers.peekReadyNs() <= nowNs) {
+      const req = transfers.pop();
+      const index = decodeRouter!.pick(req, instances[decodePool[0]].scheduler.knobs.blockSize);
+      const inst = instances[index];
+      const kv = inst.scheduler.kv;
+      const needBlocks = Math.ceil((req.inputToks + req.outputToks - 1) / kv.blockSize);
+      if (needBlocks > kv.numBlocks) {
+        throw new InputError(`request ${req.id} (${req.inputToks} + ${req.outputToks} tokens) needs ${needBlocks} KV blocks; decode instance ${inst.id} has ${kv.numBlocks}`, {
+          field: 'input_toks',
+        });
+      }
+      req.kvReadyTokens = req.inputToks;
+      req.numComputed = 0;
+      decodeRouter!.assign(index, req);
+      inst.addRequest(req);
+      if (!polling[index]) wake(index, nowNs + policy.idleStepNs);
+      // LLMServingSim polls its idle instances at every event of a busy one: the decode side starts at once.
+      else if (crossPoll && inst.busyUntilNs < 0) serve(index, nowNs);
+    }
   });
 
   loop.on(IDLE_WAKE, (nowNs, index, gen) => {

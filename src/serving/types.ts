@@ -1,5 +1,7 @@
 // Shapes shared by the serving room and its callers: resolved knobs, the cost-model contract, and the records.
 import type { RequestSource } from '../workload/types.js';
+import type { KvLink } from './disaggregation.js';
+import type { RouterPolicy } from './router.js';
 
 /** Resolved serving knobs of one instance (defaults applied; 0/Infinity meanings resolved by the caller or here). */
 export interface ServingKnobs {
@@ -59,6 +61,12 @@ export interface InstanceSetup {
   numKvBlocks: number;
   /** The model's max_position_embeddings: caps the token budget (LLMServingSim does). */
   maxPositionEmbeddings?: number;
+  /** P/D disaggregation role (LLMServingSim pd_type); absent = serves both phases. */
+  pdRole?: 'prefill' | 'decode';
+  /** KV bytes per token on one rank (a P/D prefill instance sends this per prompt token over each rank's link). */
+  kvBytesPerToken?: number;
+  /** Transformer blocks on one rank (P/D compat 'llmservingsim2': sizes the last layer's KV send). */
+  numLayers?: number;
 }
 
 export interface RequestRecord {
@@ -131,7 +139,7 @@ export interface RunTotals {
 }
 
 export type CompatMode = 'llmservingsim2' | 'vllm';
-export type RouterPolicy = 'load' | 'round-robin';
+export type { RouterPolicy } from './router.js';
 
 export interface RunOptions {
   instances: InstanceSetup[];
@@ -141,4 +149,8 @@ export interface RunOptions {
   logIntervalNs?: number; // default 1 s
   router?: RouterPolicy;
   counterIndex?: CounterIndex;
+  /** Seed of the router's random stream ('random' policy). */
+  seed?: number;
+  /** P/D: the link a prefill instance's KV crosses to the decode instance (default 16 GiB/s, 20 µs as LLMServingSim's PD config). */
+  kvTransferLink?: KvLink;
 }
