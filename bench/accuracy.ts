@@ -8,6 +8,7 @@ import { PACKAGE_ROOT } from '../src/cost/native.js';
 import type { LatencyStats } from '../src/report/metrics.js';
 import { simulate } from '../src/simulate.js';
 import type { CompatMode } from '../src/serving/types.js';
+import { vllmStepCalibrationFor } from '../src/serving/vllmMode.js';
 import { vllmRequestStats } from './accuracyVllm.js';
 
 export const REFERENCE_ROOT = join(PACKAGE_ROOT, '..', 'shared', 'reference', 'llmservingsim2');
@@ -28,6 +29,8 @@ export interface AccuracyResult {
   wallTimeS: number;
   preemptions: number;
   makespanNs: number;
+  /** compat 'vllm': the step-time calibration in use (src/serving/vllmMode.ts), or 'none'. */
+  stepCalibration?: string;
 }
 
 interface VllmMeta {
@@ -63,11 +66,15 @@ export async function runAccuracy(run: string, compat: CompatMode = 'vllm'): Pro
       rows.push({ metric, stat, simMs: sim[key], vllmMs: real[key], diffPct: ((sim[key] - real[key]) / real[key]) * 100 });
     }
   }
-  return { run, compat, rows, wallTimeS: report.summary.wallTimeS, preemptions: report.totals.preemptions, makespanNs: report.totals.makespanNs };
+  const inst = report.instances[0];
+  const cal = compat === 'vllm' ? vllmStepCalibrationFor(inst.hardware, inst.costSource, inst.tp) : undefined;
+  const stepCalibration = compat !== 'vllm' ? undefined : cal ? `decode ${cal.decodeOverheadNs / 1e6} ms, mixed ${cal.mixedOverheadNs / 1e6} ms, saturation ${cal.saturationBatch} requests` : 'none';
+  return { run, compat, rows, wallTimeS: report.summary.wallTimeS, preemptions: report.totals.preemptions, makespanNs: report.totals.makespanNs, stepCalibration };
 }
 
 export function formatAccuracyTable(r: AccuracyResult): string {
   const lines = [`${r.run} (compat ${r.compat}; ${r.preemptions} preemptions, makespan ${(r.makespanNs / 1e9).toFixed(3)} s, wall ${r.wallTimeS.toFixed(3)} s)`];
+  if (r.stepCalibration) lines.push(`vllm mode: async scheduling; step-time calibration: ${r.stepCalibration}`);
   lines.push(`${'Metric'.padEnd(16)}${'Sim'.padStart(12)}${'vLLM'.padStart(12)}${'Diff%'.padStart(9)}`);
   lines.push('-'.repeat(49));
   for (const row of r.rows) {

@@ -242,6 +242,14 @@ class KernelWrap : public Napi::ObjectWrap<KernelWrap> {
     }
     counters_ = countersRef_.Value().Data();
     breakdown_ = breakdownRef_.Value().Data();
+    // Optional [padded total_len, padded num_seqs] of a DP-group member (README §2.7), read at every iterate().
+    if (b.Has("dpPad")) {
+      if (!isTyped(b.Get("dpPad"), napi_int32_array) || b.Get("dpPad").As<Napi::Int32Array>().ElementLength() < 2) {
+        NAPI_THROW_VOID(Napi::TypeError::New(env, "buffers.dpPad must be an Int32Array of 2"));
+      }
+      dpPadRef_ = Napi::Persistent(b.Get("dpPad").As<Napi::Int32Array>());
+      dpPad_ = dpPadRef_.Value().Data();
+    }
   }
 
  private:
@@ -251,7 +259,9 @@ class KernelWrap : public Napi::ObjectWrap<KernelWrap> {
     if (n < 0 || static_cast<std::size_t>(n) > capacity_) {
       NAPI_THROW(Napi::RangeError::New(info.Env(), "iterate(n): n is outside 0.." + std::to_string(capacity_)), {});
     }
-    const int64_t ns = kernel_->iterate(newTokens_, computedBefore_, static_cast<int>(n), counters_, breakdown_);
+    const int64_t ns = dpPad_ ? kernel_->iterate(newTokens_, computedBefore_, static_cast<int>(n), counters_, breakdown_,
+                                                 dpPad_[0], dpPad_[1])
+                              : kernel_->iterate(newTokens_, computedBefore_, static_cast<int>(n), counters_, breakdown_);
     return Napi::Number::New(info.Env(), static_cast<double>(ns));
   }
 
@@ -283,7 +293,8 @@ class KernelWrap : public Napi::ObjectWrap<KernelWrap> {
   }
 
   std::unique_ptr<servesim::Kernel> kernel_;
-  Napi::Reference<Napi::Int32Array> newTokensRef_, computedBeforeRef_;
+  Napi::Reference<Napi::Int32Array> newTokensRef_, computedBeforeRef_, dpPadRef_;
+  const int32_t* dpPad_ = nullptr;
   Napi::Reference<Napi::Float64Array> countersRef_, breakdownRef_;
   const int32_t* newTokens_ = nullptr;
   const int32_t* computedBefore_ = nullptr;

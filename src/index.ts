@@ -131,5 +131,6 @@ export type { RunPage } from './report/runPage.js';
 export { sweepPageFromResults } from './report/sweepPage.js';
 export type { SweepPage } from './report/sweepPage.js';
 export { IterationSeries, TimeBuckets } from './report/iterationSeries.js';
+export { throughputFromRequests } from './report/requestThroughput.js';
 export { batchSizeSpec, cdfPoints, energyBreakdownSpec, kvUseSpec, latencyCdfSpec, perModelBarsSpec, sweepLineSpec, throughputSpec } from './report/chartSpecs.js';
 export { Progress } from './report/progress.js';

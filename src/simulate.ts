@@ -22,8 +22,11 @@ import { HeartbeatSeries, type Heartbeat } from './report/heartbeat.js';
 import { RequestsCsvWriter } from './report/requestsCsv.js';
 import { buildSummary, writeSummaryJson, type RunSummary } from './report/summary.js';
 import { runServing } from './serving/simulation.js';
+import { vllmStepCalibrationFor, withVllmStepTime } from './serving/vllmMode.js';
 import { ROUTER_POLICIES } from './serving/router.js';
 import type { KvLink } from './serving/disaggregation.js';
+import type { KvTierSpec, KvTiersOptions } from './serving/kvTiers.js';
+import type { SpeculativeOptions } from './serving/speculative.js';
 import type {
   CompatMode, CounterIndex, InstanceSetup, IterationRecord, RequestRecord, RouterPolicy, RunTotals, ServingKnobs,
 } from './serving/types.js';
@@ -98,6 +101,34 @@ export const scenarioSchema = z
     link: z.strictObject({ bandwidthGBps: z.number().positive(), latencyNs: z.number().nonnegative() }).optional(),
     /** Host memory (cpu_mem mem_bw GB/s, mem_latency ns); overrides the cluster config's. */
     hostMem: z.strictObject({ bandwidthGBps: z.number().positive(), latencyNs: z.number().nonnegative() }).optional(),
+    /**
+     * KV tiers below the GPU (src/serving/kvTiers.ts): swap preempted requests to host memory instead of recomputing
+     * (vLLM preemption_mode=swap), and/or keep evicted prefix blocks in a host or CXL tier (LLMServingSim
+     * --prefix-storage). Host tier: cpuGiB per instance (default the node's cpu_mem.mem_size, else 4 GiB as vLLM's
+     * swap_space) at the node's cpu_mem bandwidth (else the GPU's PCIe); CXL tier: the cluster config's cxl_mem.
+     */
+    /** Speculative decoding (src/serving/speculative.ts): k drafts per decode step from a draft model or n-gram lookup. */
+    speculative: z
+      .strictObject({
+        method: z.enum(['draft', 'ngram']),
+        numSpeculativeTokens: z.number().int().positive().max(64),
+        acceptanceRate: z.number().min(0).max(1).optional(),
+        acceptedDistribution: z.array(z.number().nonnegative()).optional(),
+        draftModel: z.string().min(1).optional(),
+      })
+      .refine((o) => (o.method === 'draft') === (o.draftModel !== undefined), { message: "method 'draft' needs draftModel (and 'ngram' takes none)", path: ['draftModel'] })
+      .refine((o) => !o.acceptedDistribution || o.acceptedDistribution.length === o.numSpeculativeTokens + 1, {
+        message: 'acceptedDistribution needs numSpeculativeTokens + 1 probabilities (P[0 accepted] … P[k accepted])',
+        path: ['acceptedDistribution'],
+      })
+      .optional(),
+    kvOffload: z
+      .strictObject({
+        swap: z.boolean().optional(),
+        prefixTier: z.enum(['cpu', 'cxl']).optional(),
+        cpuGiB: z.number().positive().optional(),
+      })
+      .optional(),
   })
   .refine((s) => (s.clusterConfig ? !s.model && !s.hardware : !!s.model && !!s.hardware), {
     message: 'give either a cluster config (--cluster-config), or a model and a hardware (--model, --hardware), not both',
@@ -240,6 +271,8 @@ interface InstancePlan {
   recordHfId?: boolean;
   hardwareLabel: string;
   tp: number;
+  /** Expert-parallel degree inside the instance (MoE; default tp for MoE models, 1 for dense). */
+  ep?: number;
   memSizeGiB?: number;
   memBwGBps?: number;
   memUtil?: number;
@@ -249,6 +282,9 @@ interface InstancePlan {
   link?: { bandwidthGBps: number; latencyNs: number };
   hostMem?: { bandwidthGBps: number; latencyNs: number };
   pdRole?: 'prefill' | 'decode';
+  /** Host memory of the instance's node (GiB) and the cluster's CXL pool, for KV tiers. */
+  hostMemGiB?: number;
+  cxl?: { memSizeGB: number; memBandwidthGBps: number; memLatencyNs: number; numDevices: number };
 }
 
 /** LLMServingSim 2.0's profile variant folder name (README §1.1): bf16, fp16, ..., plus '-kvfp8' with an fp8 KV cache. */
@@ -322,9 +358,14 @@ async function buildInstance(
   const memSizeGiB = plan.memSizeGiB ?? s.memSizeGiB ?? hardware.memCapacityGiB;
   const memUtil = plan.memUtil ?? s.npuMemoryUtilization ?? 0.9;
   const where = `instance ${id} (${plan.modelName} on ${plan.hardwareLabel}, tp${tp})`;
-  const weightBytes = weightBytesPerRank(model, weightDtype, { tp, pp: 1, ep: 1 });
+  const ep = plan.ep ?? (model.moe ? tp : 1);
+  const weightBytes = weightBytesPerRank(model, weightDtype, { tp, pp: 1, ep });
   const kvBytes = kvBytesPerToken(model, kvDtype, { tp, pp: 1 });
-  const numKvBlocks = planKvBlocks({ memSizeGiB, memUtil, weightBytes, kvBytesPerToken: kvBytes, blockSize: knobs.blockSize, where });
+  // A draft model's weights share the GPU (its own small KV cache is not counted).
+  const draftModel = s.speculative?.draftModel ? await resolveModel(s.speculative.draftModel) : undefined;
+  const draftWeightDtype = draftModel ? weightDtypeOf(dtypes, draftModel) : undefined;
+  const draftWeightBytes = draftModel ? weightBytesPerRank(draftModel, draftWeightDtype!, { tp, pp: 1, ep: 1 }) : 0;
+  const numKvBlocks = planKvBlocks({ memSizeGiB, memUtil, weightBytes: weightBytes + draftWeightBytes, kvBytesPerToken: kvBytes, blockSize: knobs.blockSize, where });
 
   const modelNames = [...new Set([plan.modelName, model.hfId, model.hfId.replace(/-Instruct$/i, '')])];
   const variant = variantName(weightDtype, kvDtype);
@@ -338,6 +379,7 @@ async function buildInstance(
     weightDtype,
     kvDtype,
     tp,
+    ep,
     ...perf,
     link: s.link ?? plan.link,
     npuMemBwGBps: plan.memBwGBps,
@@ -363,18 +405,58 @@ async function buildInstance(
     perfBundle: perf.perfBundle ?? perf.perfCsv,
   };
   for (const w of cost.warnings) warnings.push(`instance ${id}: ${w}`);
+  let speculative: SpeculativeOptions | undefined;
+  if (s.speculative) {
+    const { method, numSpeculativeTokens, acceptanceRate, acceptedDistribution } = s.speculative;
+    speculative = { method, numSpeculativeTokens, acceptanceRate, acceptedDistribution, seed: (s.seed ?? 0) + id };
+    if (draftModel) {
+      const draftKv = kvDtypeOf(dtypes, draftModel);
+      const draftNames = [...new Set([s.speculative.draftModel!, draftModel.hfId])];
+      const draftPerf = findPerfSource(s.perfModels, [plan.hardwareLabel, hardware.name], draftNames, variantName(draftWeightDtype!, draftKv), tp, warnings);
+      speculative.draftCost = await CostModel.load({ model: draftModel, hardware, weightDtype: draftWeightDtype!, kvDtype: draftKv, tp, ...draftPerf, link: s.link ?? plan.link, maxBatch });
+    }
+  }
   const setup: InstanceSetup = {
     instanceId: id,
     modelName: recordName,
-    cost,
+    // compat 'vllm': the step time calibrated against real vLLM on this GPU, where a measured run exists (vllmMode.ts).
+    cost: compat === 'vllm' ? withVllmStepTime(cost, vllmStepCalibrationFor(hardware.name, cost.source, tp)) : cost,
     knobs,
     numKvBlocks,
     maxPositionEmbeddings: model.maxPositionEmbeddings,
     kvBytesPerToken: kvBytes,
     numLayers: model.numLayers,
+    ...(speculative ? { speculative } : {}),
+    ...(s.kvOffload && (s.kvOffload.swap || s.kvOffload.prefixTier) ? { kvTiers: kvTiersFor(s.kvOffload, plan, hardware.interconnect.pcieGBps, kvBytes, knobs.blockSize, where) } : {}),
     ...(plan.pdRole ? { pdRole: plan.pdRole } : {}),
   };
   return { setup, info };
+}
+
+/** The KV tiers of one instance from the scenario's kvOffload block and its plan (node host memory, CXL pool). */
+function kvTiersFor(
+  o: NonNullable<z.output<typeof scenarioSchema>['kvOffload']>,
+  plan: InstancePlan,
+  pcieGBps: number,
+  kvBytesPerToken: number,
+  blockSize: number,
+  where: string,
+): KvTiersOptions {
+  const cpu: KvTierSpec = {
+    name: 'cpu',
+    capacityBytes: Math.floor((o.cpuGiB ?? plan.hostMemGiB ?? 4) * 2 ** 30),
+    bandwidthGBps: plan.hostMem?.bandwidthGBps ?? pcieGBps,
+    latencyNs: plan.hostMem?.latencyNs ?? 0,
+  };
+  const cxl: KvTierSpec | undefined = plan.cxl && {
+    name: 'cxl',
+    capacityBytes: plan.cxl.memSizeGB * 1e9 * plan.cxl.numDevices,
+    bandwidthGBps: plan.cxl.memBandwidthGBps,
+    latencyNs: plan.cxl.memLatencyNs,
+  };
+  if (o.prefixTier === 'cxl' && !cxl) throw new InputError(`prefix storage CXL on ${where} needs a cluster config with cxl_mem`, { field: 'prefix-storage' });
+  const tiers = o.prefixTier === 'cxl' ? [cxl!, cpu] : cxl ? [cpu, cxl] : [cpu];
+  return { tiers, kvBytesPerToken, blockSize, swap: o.swap ?? false, prefix: o.prefixTier !== undefined };
 }
 
 async function buildSource(w: WorkloadSpec, seed: number): Promise<RequestSource> {
@@ -433,8 +515,18 @@ async function plansFromCluster(file: string, warnings: string[]): Promise<Insta
     for (const inst of node.instances) {
       const at = { file, field: inst.path };
       if (inst.pp > 1) throw new InputError(`pp_size ${inst.pp}: pipeline parallelism is not supported yet`, { ...at, field: `${inst.path}.pp_size` });
-      if (inst.ep > 1) throw new InputError(`ep_size ${inst.ep}: expert parallelism is not supported yet`, { ...at, field: `${inst.path}.ep_size` });
+      // EP inside an instance is costed by the kernel; EP spanning a DP group's instances (ep > tp) is not modelled.
+      if (inst.ep > inst.tp) {
+        throw new InputError(`ep_size ${inst.ep} > tp_size ${inst.tp}: expert parallelism across a DP group's instances is not supported yet`, { ...at, field: `${inst.path}.ep_size` });
+      }
       const o = inst.overrides;
+      try {
+        resolveHardware(inst.hardware);
+      } catch (e) {
+        // Name the file and the instance: the catalog's message alone does not say which entry is wrong.
+        if (e instanceof InputError) throw new InputError(e.message.replace(/^field 'hardware': /, ''), { file, field: `${inst.path}.hardware` });
+        throw e;
+      }
       for (const k of ['enableLocalOffloading', 'enableAttnOffloading', 'enableSubBatchInterleaving'] as const) {
         if (o[k]) throw new InputError(`${k} is not supported yet`, at);
       }
@@ -461,6 +553,8 @@ async function plansFromCluster(file: string, warnings: string[]): Promise<Insta
         },
         link,
         hostMem: { bandwidthGBps: node.cpuMem.memBandwidthGBps, latencyNs: node.cpuMem.memLatencyNs },
+        hostMemGiB: node.cpuMem.memSizeGiB,
+        ...(cfg.cxlMem ? { cxl: cfg.cxlMem } : {}),
         ...(inst.pdType ? { pdRole: inst.pdType } : {}),
       });
     }

@@ -60,3 +60,21 @@ describe.skipIf(!haveRef)('simulated vs vLLM (reference ../shared absent → ski
     });
   }
 });
+
+// compat 'vllm' (src/serving/vllmMode.ts: async scheduling's admission lag, and the step time calibrated on the
+// RTX PRO 6000 run's per-request TPOT, not on these rows). The goal is 2 % on all 30 rows; the bounds are what each run
+// reaches (worst row: RTX4090 1.16 %, TPOT P99; RTXPRO6000 0.77 %, TTFT P90 / median).
+const VLLM_BOUND_PCT: Record<string, number> = { RTX4090: 1.2, RTXPRO6000: 0.8 };
+
+describe.skipIf(!haveRef)('simulated (compat vllm) vs vLLM (reference ../shared absent → skipped)', () => {
+  for (const hw of ['RTX4090', 'RTXPRO6000']) {
+    it(`${hw}: every TTFT/TPOT/E2E row within ${VLLM_BOUND_PCT[hw]} % of vLLM 0.19`, async () => {
+      const r = await runAccuracy(hw, 'vllm');
+      expect(r.rows).toHaveLength(15);
+      for (const row of r.rows) {
+        const label = `${row.metric} ${row.stat}: sim ${row.simMs.toFixed(1)} vs vLLM ${row.vllmMs.toFixed(1)} (${row.diffPct.toFixed(2)}%)`;
+        expect(Math.abs(row.diffPct), label).toBeLessThanOrEqual(VLLM_BOUND_PCT[hw]);
+      }
+    });
+  }
+});

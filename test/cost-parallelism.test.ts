@@ -131,3 +131,34 @@ describe('prefill/decode disaggregation: K/V transfer', () => {
     expect(plain.counters[COUNTER.kvTransferBytes]).toBe(0);
   });
 });
+
+describe('data-parallel groups: padding to the group\'s largest batch (README §2.7)', () => {
+  it('dummy decodes count for the per-token layers, lm_head and the all-reduces, not for attention', async () => {
+    const opts = { ...base, tp: 2, link, npuMemBwGBps } as const;
+    const member = await CostModel.load(opts);
+    const ten = Array.from({ length: 10 }, () => [1, 3000] as [number, number]);
+    step(member, ten);
+    const alone = member.breakdown();
+    const allReduceAlone = member.breakdown().allreduce_ns;
+    member.dpPad[0] = 64; // the group's largest total_len
+    member.dpPad[1] = 64; // and num_seqs
+    step(member, ten);
+    const padded = member.breakdown();
+    // per-token layers and lm_head as for 64 one-token requests ...
+    const sixtyFour = await CostModel.load(opts);
+    step(sixtyFour, Array.from({ length: 64 }, () => [1, 0] as [number, number]));
+    const big = sixtyFour.breakdown();
+    for (const k of ['embedding_ns', 'qkv_proj_ns', 'gate_up_proj_ns', 'down_proj_ns', 'lm_head_ns', 'sampler_ns', 'allreduce_ns'] as const) {
+      expect(padded[k], k).toBe(big[k]);
+    }
+    expect(padded.allreduce_ns).toBeGreaterThan(allReduceAlone);
+    // ... and attention as for the ten real decodes
+    expect(padded.attention_ns).toBe(alone.attention_ns);
+    // an idle member still runs the padded dummy batch; no padding again gives the unpadded step
+    expect(step(member, [])).toBeGreaterThan(0);
+    member.dpPad.fill(0);
+    expect(step(member, [])).toBe(0);
+    step(member, ten);
+    expect(member.breakdown()).toEqual(alone);
+  });
+});

@@ -1,7 +1,8 @@
 // The report's data reductions and pages without a browser: the sampled CDF is the empirical CDF at its points, series
-// averaged down keep their mean, iteration buckets conserve busy time and keep maxima however often they merge, the
+// averaged down keep their mean, iteration buckets conserve busy time and keep maxima however often they merge,
+// throughput rebuilt from request timings gives back every token, a RunReport's page draws what the report holds, the
 // sweep page's charts and per-model bars carry the runs' figures, and the page is self-contained and deterministic.
-import { existsSync, mkdtempSync, readdirSync } from 'node:fs';
+import { existsSync, mkdtempSync, readdirSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import fc from 'fast-check';
@@ -12,9 +13,12 @@ import { ResultsStore } from '../src/experiment/resultsStore.js';
 import { planExperiment } from '../src/experiment/session.js';
 import { runSweep } from '../src/experiment/sweep.js';
 import { averageDown, cdfPoints } from '../src/report/chartSpecs.js';
-import { renderSweepHtml, writeHtmlReport } from '../src/report/html.js';
-import { energyParts } from '../src/report/runPage.js';
+import { renderRunHtml, renderSweepHtml, writeHtmlReport } from '../src/report/html.js';
+import { energyParts, runPageFromReport } from '../src/report/runPage.js';
+import { classifyHtmlInput } from '../src/report/htmlInput.js';
+import { writeRunReportJson } from '../src/report/runReportWriters.js';
 import { TimeBuckets } from '../src/report/iterationSeries.js';
+import { bucketWidthS, throughputFromRequests } from '../src/report/requestThroughput.js';
 import { sweepPageFromResults } from '../src/report/sweepPage.js';
 import { finalizeRunReport, noCarbon } from '../src/report/runReport.js';
 import { runOne as fakeRunOne } from './fixtures/experiments/fakeRunner.js';
@@ -115,6 +119,39 @@ describe('TimeBuckets', () => {
   });
 });
 
+describe('throughputFromRequests', () => {
+  it('by hand: prompt at the first token, the first output token then, the rest spread evenly until the end', () => {
+    // 40 s run (1 s buckets). One request: arrives at 0.5 s, first token at 1.5 s, ends at 3.5 s; 100 in, 5 out.
+    const pts = throughputFromRequests({ arrivalS: [0.5, 39], ttftMs: [1000, 500], e2eMs: [3000, 1000], inputTokens: [100, 1], outputTokens: [5, 1] });
+    expect(pts).toHaveLength(40);
+    expect(pts.slice(0, 4)).toEqual([
+      { timeS: 1, promptTokensPerS: 0, generationTokensPerS: 0 },
+      { timeS: 2, promptTokensPerS: 100, generationTokensPerS: 1 + 0.5 * 2 }, // first token + 4 tokens over 2 s: 2 tok/s
+      { timeS: 3, promptTokensPerS: 0, generationTokensPerS: 2 },
+      { timeS: 4, promptTokensPerS: 0, generationTokensPerS: 1 },
+    ]);
+    expect(pts[39]).toEqual({ timeS: 40, promptTokensPerS: 1, generationTokensPerS: 1 });
+  });
+
+  it('gives back every token: Σ rate × width = the requests\' input and output tokens, in at most maxPoints buckets', () => {
+    const req = fc.record({ arrivalS: fc.double({ min: 0, max: 5000, noNaN: true }), ttftMs: fc.double({ min: 0, max: 1e5, noNaN: true }), extraMs: fc.double({ min: 0, max: 1e6, noNaN: true }), inTok: fc.integer({ min: 0, max: 5000 }), outTok: fc.integer({ min: 0, max: 2000 }) });
+    fc.assert(
+      fc.property(fc.array(req, { minLength: 1, maxLength: 60 }), fc.integer({ min: 5, max: 400 }), (rs, maxPoints) => {
+        const pts = throughputFromRequests({ arrivalS: rs.map((r) => r.arrivalS), ttftMs: rs.map((r) => r.ttftMs), e2eMs: rs.map((r) => r.ttftMs + r.extraMs), inputTokens: rs.map((r) => r.inTok), outputTokens: rs.map((r) => r.outTok) }, maxPoints);
+        const endS = Math.max(...rs.map((r) => r.arrivalS + (r.ttftMs + r.extraMs) / 1e3));
+        if (!(endS > 0)) return;
+        expect(pts.length).toBeLessThanOrEqual(Math.max(maxPoints, 20) + 1);
+        const w = bucketWidthS(endS, maxPoints);
+        const sum = (f: (p: (typeof pts)[number]) => number) => pts.reduce((a, p) => a + f(p) * w, 0);
+        const inTotal = rs.reduce((a, r) => a + r.inTok, 0);
+        const outTotal = rs.reduce((a, r) => a + r.outTok, 0);
+        expect(Math.abs(sum((p) => p.promptTokensPerS) - inTotal)).toBeLessThanOrEqual(1e-6 * Math.max(1, inTotal));
+        expect(Math.abs(sum((p) => p.generationTokensPerS) - outTotal)).toBeLessThanOrEqual(1e-6 * Math.max(1, outTotal));
+      }),
+    );
+  });
+});
+
 describe('energyParts', () => {
   it('lists the components of a report that add up to its facility energy', () => {
     const r = finalizeRunReport({
@@ -129,6 +166,57 @@ describe('energyParts', () => {
     const parts = energyParts(r);
     expect(parts.map((p) => p.component)).toEqual(['GPU busy', 'GPU idle', 'CPU', 'other IT', 'facility overhead (PUE)']);
     expect(parts.reduce((a, p) => a + p.energyJ, 0)).toBe(630);
+  });
+});
+
+describe('run page of a RunReport', () => {
+  const report = () =>
+    finalizeRunReport({
+      source: { kind: 'measured', tool: 'vllm bench', run_id: 'bench-1' },
+      scenario: { model_id: 'm', accelerators: [{ name: 'H100', count: 2 }], site: { pue: null } },
+      workload: { duration_s: 30, requests_completed: 3, input_tokens: 60, output_tokens: 30 },
+      performance: {},
+      energy: { gpu_j: 900, cpu_j: null, ram_j: null, it_total_j: 900, facility_overhead_j: null, facility_total_j: 900, method: 'nvml', pue_applied_in_source: false },
+      carbon: noCarbon(),
+      per_request: {
+        request_id: ['a', 'b', 'c'],
+        input_tokens: [10, 20, 30],
+        output_tokens: [5, 10, 15],
+        arrival_s: [0, 10, 20],
+        ttft_ms: [100, 300, 200],
+        tpot_ms: [10, null, 30],
+        e2e_ms: [1000, 2000, 9000],
+      },
+      provenance: { factors: [], warnings: ['measured on a shared node'] },
+    });
+
+  it('draws the CDFs, throughput rebuilt from the requests and the energy it has; says why batch and KV are missing', async () => {
+    const page = runPageFromReport(report());
+    expect(page.title).toBe('m on 2× H100');
+    expect(page.latencyCdfs.map((c) => [c.metric, c.points.map((p) => p.value)])).toEqual([
+      ['TTFT', [100, 200, 300]],
+      ['TPOT', [10, 30]],
+      ['E2E', [1000, 2000, 9000]],
+    ]);
+    expect(page.energy).toEqual([{ component: 'GPU', energyJ: 900 }]);
+    expect(page.throughputSource).toMatch(/rebuilt from per-request timings/);
+    expect(page.notes.join(' ')).toMatch(/No batch size or KV use over time/);
+    const html = await renderRunHtml(page);
+    expect(html.charts.map((c) => c.id)).toEqual(['latency-cdf', 'throughput', 'energy']);
+    expect(html.html).toContain('<li>measured on a shared node</li>');
+  });
+
+  it('is recognised by its schema, as a summary JSON is; anything else is refused naming the file', () => {
+    const dir = mkdtempSync(join(tmpdir(), 'servesim-html-'));
+    const rr = join(dir, 'bench.json');
+    writeRunReportJson(rr, report());
+    expect(classifyHtmlInput(rr)).toEqual({ kind: 'run-report', defaultOut: join(dir, 'bench.html') });
+    const summary = join(dir, 's.json');
+    writeFileSync(summary, '{"schema":"servesim.summary/1"}');
+    expect(classifyHtmlInput(summary).kind).toBe('summary');
+    const csv = join(dir, 'x.csv');
+    writeFileSync(csv, 'a,b\n');
+    expect(() => classifyHtmlInput(csv)).toThrow(/x\.csv: expected a results folder, a RunReport/);
   });
 });
 

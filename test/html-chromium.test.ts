@@ -119,6 +119,12 @@ describe('run page of a simulated run', () => {
     expect(page.energy.map((p) => p.component)).toContain('facility overhead (PUE)');
   });
 
+  it('is deterministic: the same experiment simulated again gives the same page, byte for byte', async () => {
+    const p = planExperiment(ONE_RUN);
+    const again = await simulateRunPage(runnableScenario(p.plan.runs[0].scenario, p.rootDir), { runId: 'html-test' });
+    expect((await renderRunHtml(again)).html).toBe((await renderRunHtml(page)).html);
+  });
+
   it.skipIf(!haveChromium)('opens in headless Chromium with all 5 charts drawn and a silent console', async () => {
     const dir = tempDir();
     const file = join(dir, 'run.html');
@@ -164,7 +170,7 @@ describe('sim report html', () => {
     const write = process.stdout.write.bind(process.stdout);
     process.stdout.write = ((s: string) => (out.push(String(s)), true)) as typeof process.stdout.write;
     try {
-      await main(['report', 'html', dir]);
+      await main(['report', 'html', dir, '--png-dir', join(dir, 'png')]);
     } finally {
       process.stdout.write = write;
     }
@@ -173,6 +179,11 @@ describe('sim report html', () => {
     expect(html.startsWith('<!DOCTYPE html>')).toBe(true);
     expect(html.match(/<svg[\s>]/g)).toHaveLength(4);
     expect(readdirSync(dir).filter((f) => f.endsWith('.tmp'))).toEqual([]);
+    // --png-dir: each chart also as a PNG, at twice the SVG's size (resvg, bundled font).
+    expect(out.join('')).toMatch(/Saved 4 PNG charts to /);
+    expect(readdirSync(join(dir, 'png')).sort()).toEqual(['energy-per-output-token-against-batch-limit.png', 'p99-tpot-against-load.png', 'p99-ttft-against-load.png', 'per-model.png']);
+    const svgWidth = Number(/<figure class="chart" data-chart="per-model">\n<svg[^>]* width="(\d+)"/.exec(html)![1]);
+    expect(pngSize(join(dir, 'png', 'per-model.png')).width).toBe(2 * svgWidth);
   });
 
   it('rejects a folder that is not a results folder, and a multi-run experiment, with errors naming the file', async () => {

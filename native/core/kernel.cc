@@ -194,11 +194,17 @@ void Kernel::computeV021(const int32_t* newTokens, const int32_t* computedBefore
 }
 
 int64_t Kernel::iterate(const int32_t* newTokens, const int32_t* computedBefore, int n, double* counters,
-                        double* breakdown) {
+                        double* breakdown, int64_t padTotalLen, int64_t padNumSeqs) {
   std::fill(counters, counters + kCounterCount, 0.0);
   std::fill(breakdown, breakdown + kBreakdownSize, 0.0);
   totals_.calls += 1;
-  const BatchShape b = describeBatch(newTokens, computedBefore, n);
+  const BatchShape real = describeBatch(newTokens, computedBefore, n);
+  // README §2.7: in a DP group every member's batch is padded to the group's largest with dummy decodes, which count
+  // for the per-token layers, lm_head/sampler, the collectives and the host load/store, not for attention (the
+  // attention descriptors stay those of the real requests).
+  BatchShape b = real;
+  if (padTotalLen > b.totalLen) b.totalLen = padTotalLen;
+  if (padNumSeqs > b.numSeqs) b.numSeqs = padNumSeqs;
   if (b.totalLen == 0) return 0;
   // The op model's FLOPs and bytes: roofline times and the counters both use them.
   const ModelShape& m = config_.model;
@@ -211,7 +217,7 @@ int64_t Kernel::iterate(const int32_t* newTokens, const int32_t* computedBefore,
       costs_[s] = OpCost{};
       continue;
     }
-    costs_[s] = opCost(slot, b, m, config_.precision, tp, config_.ep, config_.moeImbalance);
+    costs_[s] = opCost(slot, slot == kAttention ? real : b, m, config_.precision, tp, config_.ep, config_.moeImbalance);
     const double times = isBlockSlot(slot) ? m.numLayers * (slot == kLayernorm ? 2.0 : 1.0) : 1.0;
     flops += costs_[s].flops * times;
     hbm += costs_[s].bytes * times;

@@ -101,8 +101,9 @@ class Kernel {
   void setV021(V021Tables tables);
 
   // counters: kCounterCount doubles; breakdown: kBreakdownSize doubles. Both overwritten. Returns integer ns.
+  // padTotalLen / padNumSeqs > 0: a DP-group member padded to the group's largest batch (README §2.7).
   int64_t iterate(const int32_t* newTokens, const int32_t* computedBefore, int n, double* counters,
-                  double* breakdown);
+                  double* breakdown, int64_t padTotalLen = 0, int64_t padNumSeqs = 0);
   const KernelTotals& totals() const { return totals_; }
   // P/D hand-off: K/V bytes of `tokens` tokens on one rank (2 x kv_heads x head_dim x kv_fp x layers / (tp x pp))
   // and one point-to-point send of them over the link (round(latency) + ceil(bytes / B_link) ns, sendNs).

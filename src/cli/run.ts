@@ -76,7 +76,13 @@ function builder(y: Argv) {
     .option('expert-routing-policy', { choices: ['BALANCED', 'RR', 'RAND', 'CUSTOM'] as const, group: G_COMPAT, default: 'BALANCED' as const })
     .option('enable-block-copy', { type: 'boolean', group: G_COMPAT, default: true })
     .option('enable-prefix-sharing', { type: 'boolean', group: G_COMPAT, default: false })
-    .option('prefix-storage', { choices: ['None', 'CPU', 'CXL'] as const, group: G_COMPAT, default: 'None' as const })
+    .option('prefix-storage', { choices: ['None', 'CPU', 'CXL'] as const, group: G_SERVE, default: 'None' as const, describe: 'keep prefix blocks the GPU evicts in host (CPU) or CXL memory and load them from there' })
+    .option('preemption-mode', { choices: ['recompute', 'swap'] as const, group: G_SERVE, default: 'recompute' as const, describe: 'swap: a preempted request’s KV goes to host memory and comes back (no recompute)' })
+    .option('speculative-method', { choices: ['ngram', 'draft'] as const, group: G_SERVE, describe: 'speculative decoding: n-gram proposer, or a draft model (--draft-model)' })
+    .option('num-speculative-tokens', { type: 'number', group: G_SERVE, describe: 'draft tokens per decode step (k)' })
+    .option('spec-acceptance-rate', { type: 'number', group: G_SERVE, describe: 'probability each draft token is accepted (1.0)' })
+    .option('draft-model', { type: 'string', group: G_SERVE, describe: 'draft model for --speculative-method draft' })
+    .option('swap-space', { type: 'number', group: G_SERVE, describe: "host KV tier per instance (GiB; default the node's cpu_mem, else 4)" })
     .option('enable-local-offloading', { type: 'boolean', group: G_COMPAT, default: false })
     .option('enable-attn-offloading', { type: 'boolean', group: G_COMPAT, default: false })
     .option('enable-sub-batch-interleaving', { type: 'boolean', group: G_COMPAT, default: false })
@@ -93,7 +99,6 @@ const UNSUPPORTED: [keyof RunArgs, unknown, string][] = [
   ['expertRoutingPolicy', 'BALANCED', '--expert-routing-policy'],
   ['enableBlockCopy', true, '--no-enable-block-copy'],
   ['enablePrefixSharing', false, '--enable-prefix-sharing'],
-  ['prefixStorage', 'None', '--prefix-storage CPU|CXL'],
   ['enableLocalOffloading', false, '--enable-local-offloading'],
   ['enableAttnOffloading', false, '--enable-attn-offloading'],
   ['enableSubBatchInterleaving', false, '--enable-sub-batch-interleaving'],
@@ -187,6 +192,23 @@ export function scenarioFromArgs(a: RunArgs): { scenario: Scenario; runId: strin
     logIntervalS: logInterval,
     instances: a.instances,
     router,
+    speculative:
+      a.speculativeMethod !== undefined
+        ? {
+            method: a.speculativeMethod,
+            numSpeculativeTokens: a.numSpeculativeTokens ?? 0,
+            ...(a.specAcceptanceRate !== undefined ? { acceptanceRate: a.specAcceptanceRate } : {}),
+            ...(a.draftModel !== undefined ? { draftModel: a.draftModel } : {}),
+          }
+        : undefined,
+    kvOffload:
+      a.preemptionMode === 'swap' || a.prefixStorage !== 'None'
+        ? {
+            swap: a.preemptionMode === 'swap',
+            ...(a.prefixStorage !== 'None' ? { prefixTier: a.prefixStorage === 'CPU' ? ('cpu' as const) : ('cxl' as const) } : {}),
+            ...(a.swapSpace !== undefined ? { cpuGiB: a.swapSpace } : {}),
+          }
+        : undefined,
     link: a.linkBw !== undefined ? { bandwidthGBps: a.linkBw, latencyNs: 0 } : undefined,
     hostMem: a.remoteBw !== undefined ? { bandwidthGBps: a.remoteBw, latencyNs: 0 } : undefined,
   };

@@ -90,6 +90,9 @@ export class CostModel {
   readonly newTokens: Int32Array; // per scheduled request: tokens computed this step (1 = decode)
   readonly computedBefore: Int32Array; // per scheduled request: tokens already in its KV cache before this step
   readonly counters: Float64Array; // counters of the last iterate() call, indexed by COUNTER
+  /** DP group (README §2.7): [group's largest total_len, largest num_seqs] to pad the next iterate() to with dummy
+   *  decodes (per-token layers, lm_head, collectives; not attention). 0 = no padding; read at every call. */
+  readonly dpPad: Int32Array;
   readonly source: 'profile' | 'roofline' | 'v0.2.1-csv';
   /** Problems found while loading that do not stop the run (e.g. a layer missing from a table). */
   readonly warnings: readonly string[];
@@ -114,6 +117,7 @@ export class CostModel {
     this.newTokens = buffers.newTokens;
     this.computedBefore = buffers.computedBefore;
     this.counters = buffers.counters;
+    this.dpPad = buffers.dpPad;
     this.breakdownBuf = buffers.breakdown;
     this.source = source;
     this.warnings = warnings;
@@ -160,6 +164,7 @@ export class CostModel {
       computedBefore: new Int32Array(maxBatch),
       counters: new Float64Array(Math.max(COUNTER_COUNT, addon.layout.counters)),
       breakdown: new Float64Array(addon.layout.breakdown),
+      dpPad: new Int32Array(2),
     };
     const config: Record<string, unknown> = { ...baseConfig(opts), buffers };
     const warnings: string[] = [];
@@ -229,6 +234,7 @@ interface Buffers {
   computedBefore: Int32Array;
   counters: Float64Array;
   breakdown: Float64Array;
+  dpPad: Int32Array;
 }
 
 // Peak FLOP/s for the weight dtype. int4 is weight-only quantization (src/scenario/types.ts): its GEMMs dequantize

@@ -111,12 +111,12 @@ export interface ThroughputPoint {
 }
 
 /** Prompt and generation throughput per heartbeat interval. */
-export function throughputSpec(points: readonly ThroughputPoint[]): TopLevelSpec {
+export function throughputSpec(points: readonly ThroughputPoint[], subtitle?: string): TopLevelSpec {
   const rows = points.flatMap((p) => [
     { timeS: p.timeS, kind: 'prompt', tokensPerS: p.promptTokensPerS },
     { timeS: p.timeS, kind: 'generation', tokensPerS: p.generationTokensPerS },
   ]);
-  return timeSeries('Throughput over time', rows, 'tokensPerS', 'tokens/s', { field: 'kind', title: 'tokens' });
+  return timeSeries(subtitle ? { text: 'Throughput over time', subtitle } : 'Throughput over time', rows, 'tokensPerS', 'tokens/s', { field: 'kind', title: 'tokens' });
 }
 
 export interface BatchPoint {
@@ -144,7 +144,7 @@ export function kvUseSpec(points: readonly BatchPoint[]): TopLevelSpec {
   return timeSeries('KV cache use over time', rows, 'kvUsePct', 'KV blocks used (%)', { field: 'series', title: 'KV cache' }, [0, 100]);
 }
 
-function timeSeries(title: string, rows: object[], yField: string, yTitle: string, color: { field: string; title: string }, yDomain?: [number, number]): TopLevelSpec {
+function timeSeries(title: string | { text: string; subtitle: string }, rows: object[], yField: string, yTitle: string, color: { field: string; title: string }, yDomain?: [number, number]): TopLevelSpec {
   return {
     $schema: SCHEMA,
     title,

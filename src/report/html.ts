@@ -110,7 +110,7 @@ function pageHtml(title: string, subtitle: string, sections: readonly string[]):
 export function runChartSpecs(p: RunPage): [string, TopLevelSpec][] {
   const specs: [string, TopLevelSpec][] = [];
   if (p.latencyCdfs.some((c) => c.points.length > 0)) specs.push(['latency-cdf', latencyCdfSpec(p.latencyCdfs)]);
-  if (p.throughput.length > 0) specs.push(['throughput', throughputSpec(p.throughput)]);
+  if (p.throughput.length > 0) specs.push(['throughput', throughputSpec(p.throughput, p.throughputSource)]);
   if (p.batch.length > 0) specs.push(['batch-size', batchSizeSpec(p.batch)], ['kv-use', kvUseSpec(p.batch)]);
   if (p.energy.length > 0) specs.push(['energy', energyBreakdownSpec(p.energy)]);
   return specs;

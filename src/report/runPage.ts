@@ -1,10 +1,12 @@
 // What the HTML page of one run shows, gathered from what the run left: a RunReport (latency CDFs from its per-request
-// columns, energy breakdown, headline figures), plus, when the run is simulated here, the heartbeats (throughput over
-// time) and the iteration records reduced to bounded series (batch size and KV use over time).
+// columns, energy breakdown, headline figures, throughput rebuilt from request timings), plus, when the run is
+// simulated here, the heartbeats (throughput over time) and the iteration records reduced to bounded series (batch
+// size and KV use over time).
 import { simulateImpact, type SimulateImpactOptions } from '../energy/simulatedRunReport.js';
 import type { Scenario } from '../simulate.js';
 import { averageDown, cdfPoints, type BatchPoint, type EnergyPart, type LatencyCdf, type ThroughputPoint } from './chartSpecs.js';
 import { IterationSeries } from './iterationSeries.js';
+import { throughputFromRequests } from './requestThroughput.js';
 import { headlineFigures, type RunReport } from './runReport.js';
 import type { RunSummary } from './summary.js';
 
@@ -16,6 +18,8 @@ export interface RunPage {
   instances: Record<string, string | number>[];
   latencyCdfs: LatencyCdf[];
   throughput: ThroughputPoint[];
+  /** How the throughput series was obtained, when not from heartbeats (shown under the chart's title). */
+  throughputSource?: string;
   batch: BatchPoint[];
   energy: EnergyPart[];
   warnings: string[];
@@ -56,9 +60,17 @@ export function runPageFromReport(r: RunReport, extra: Partial<Pick<RunPage, 'th
   if (latencyCdfs.every((c) => c.points.length === 0)) notes.push('No latency CDFs: the report has no per-request latency columns.');
   const energy = energyParts(r);
   if (energy.length === 0) notes.push('No energy breakdown: the report has no energy figures.');
-  const throughput = extra.throughput ?? [];
+  let throughput = extra.throughput ?? [];
+  let throughputSource: string | undefined;
+  if (throughput.length === 0 && pr?.arrival_s && pr.ttft_ms && pr.e2e_ms) {
+    throughput = throughputFromRequests(
+      { arrivalS: pr.arrival_s, ttftMs: pr.ttft_ms, e2eMs: pr.e2e_ms, inputTokens: pr.input_tokens, outputTokens: pr.output_tokens },
+      MAX_POINTS,
+    );
+    throughputSource = 'rebuilt from per-request timings: prompt tokens at the first token, output tokens spread until the end';
+  }
   const batch = extra.batch ?? [];
-  if (throughput.length === 0) notes.push('No throughput over time: heartbeats are recorded only when the run is simulated for the report.');
+  if (throughput.length === 0) notes.push('No throughput over time: the report has neither heartbeats nor per-request arrival, TTFT and E2E times.');
   if (batch.length === 0) notes.push('No batch size or KV use over time: iteration records are recorded only when the run is simulated for the report.');
   const accel = r.scenario.accelerators.map((a) => `${a.count}× ${a.name}`).join(', ');
   return {
@@ -68,6 +80,7 @@ export function runPageFromReport(r: RunReport, extra: Partial<Pick<RunPage, 'th
     instances: extra.instances ?? [],
     latencyCdfs,
     throughput,
+    throughputSource,
     batch,
     energy,
     warnings: r.provenance.warnings,

@@ -68,7 +68,12 @@ export class Instance {
     if (!(latencyNs >= 0) || !Number.isSafeInteger(latencyNs)) {
       throw new Error(`instance ${this.id}: cost model returned ${latencyNs} ns for a batch; expected a non-negative integer`);
     }
-    const endNs = nowNs + latencyNs;
+    // KV moved to or from host/CXL tiers for this step (swaps, prefix loads) delays it.
+    const tiers = this.scheduler.tiers;
+    // Speculative decoding with a draft model: its proposal steps precede the verification.
+    const spec = this.scheduler.spec;
+    const draftNs = spec !== undefined ? spec.draftNs(n, batch.reqs, batch.computedBefore) : 0;
+    const endNs = nowNs + latencyNs + draftNs + (tiers !== undefined ? tiers.takePendingNs() : 0);
     this.busyUntilNs = endNs;
     this.startNs = nowNs;
     if (this.trackInternalEvents && cost.internalEventOffsetsNs) {

@@ -7,6 +7,12 @@
 //   num_tokens − 1 tokens so at least one token is computed;
 // - blocks are ref-counted, so requests sharing a prefix share its blocks.
 // All state is in typed arrays indexed by block id or request slot; nothing is allocated per token.
+//
+// Counted mode: while no block holds a hash, blocks are interchangeable (only counts can be observed), so the pool
+// keeps counts alone (free blocks, blocks per slot): taking and freeing cost O(1) per request instead of one
+// free-list operation per block. The first time a block must be identified (indexing a hash, a hit, the free-list
+// order), `identifyBlocks()` names the counted blocks (each slot's held blocks, then the free list in id order) and
+// the pool stays exact from then on. Any new method that reads or writes block ids must call it first.
 
 const NO_HASH = -1; // chained hashes are non-negative
 
@@ -23,6 +29,8 @@ export class KvCache {
   readonly numBlocks: number;
   readonly blockSize: number;
   readonly enableCaching: boolean;
+  /** Called with the hash of an indexed block the pool evicts (a lower KV tier may keep it). */
+  onEvict: ((hash: number) => void) | undefined = undefined;
 
   // [refCnt, prev, next, hashed] per block id; the doubly linked free list has sentinels HEAD and TAIL.
   private readonly meta: Int32Array;
@@ -30,6 +38,8 @@ export class KvCache {
   private readonly HEAD: number;
   private readonly TAIL: number;
   private numFree: number;
+  /** False while in counted mode (no block identities yet). */
+  private exact = false;
   private readonly hashToBlock = new Map<number, number>();
 
   // Per request slot: its blocks in sequence order, and how many of them are indexed (-1 = none recorded yet).
@@ -38,6 +48,8 @@ export class KvCache {
   // Per request slot: tokens its held blocks can take (blocks × blockSize), so a decode step that stays inside its
   // last block is one comparison (the common case: 15 of 16 steps at block size 16).
   private capacityTokens = new Int32Array(16);
+  // Per request slot in counted mode: blocks it holds (its reqBlocks list stays empty until identifyBlocks()).
+  private countedBlocks = new Int32Array(16);
 
   private peakUsed = 0;
   private cachedFree = 0; // blocks in the free list that still hold an indexed prefix
@@ -88,12 +100,14 @@ export class KvCache {
 
   /** Blocks a request slot holds now. */
   heldBlocks(slot: number): number {
+    if (!this.exact) return slot < this.countedBlocks.length ? this.countedBlocks[slot] : 0;
     const list = this.reqBlocks[slot];
     return list ? list.length : 0;
   }
 
   /** Free-list order from next-to-evict to last (for tests and diagnostics). */
   freeListOrder(): number[] {
+    this.identifyBlocks();
     const out: number[] = [];
     const m = this.meta;
     for (let b = m[this.HEAD * STRIDE + NEXT]; b !== this.TAIL; b = m[b * STRIDE + NEXT]) out.push(b);
@@ -106,6 +120,7 @@ export class KvCache {
   }
 
   refCount(block: number): number {
+    this.identifyBlocks();
     return this.meta[block * STRIDE + REF];
   }
 
@@ -119,11 +134,15 @@ export class KvCache {
       const cap = new Int32Array(size);
       cap.set(this.capacityTokens);
       this.capacityTokens = cap;
+      const counted = new Int32Array(size);
+      counted.set(this.countedBlocks);
+      this.countedBlocks = counted;
     }
     if (!this.reqBlocks[slot]) this.reqBlocks[slot] = [];
     this.reqBlocks[slot].length = 0;
     this.numCached[slot] = -1;
     this.capacityTokens[slot] = 0;
+    this.countedBlocks[slot] = 0;
   }
 
   /**
@@ -145,7 +164,8 @@ export class KvCache {
   /** Blocks the pool must hand over so `slot` holds `numTokens` tokens, counting hit blocks that sit in the free list. */
   blocksToAllocate(slot: number, numTokens: number, hitBlocks: readonly number[]): number {
     const required = Math.ceil(numTokens / this.blockSize);
-    const held = this.reqBlocks[slot].length;
+    if (hitBlocks.length > 0) this.identifyBlocks();
+    const held = this.exact ? this.reqBlocks[slot].length : this.countedBlocks[slot];
     let evictable = 0;
     for (let i = 0; i < hitBlocks.length; i++) if (this.meta[hitBlocks[i] * STRIDE + REF] === 0) evictable++;
     return Math.max(required - held - hitBlocks.length, 0) + evictable;
@@ -181,6 +201,10 @@ export class KvCache {
 
   /** allocateSlots when blocks must be taken (kept apart so the fast path above stays small enough to inline). */
   private allocateNewBlocks(slot: number, hashes: Float64Array, needTokens: number, numTokensReached: number, hitBlocks: readonly number[]): boolean {
+    if (!this.exact) {
+      if (hitBlocks.length === 0 && !(this.enableCaching && hashes.length !== 0)) return this.allocateCounted(slot, needTokens);
+      this.identifyBlocks();
+    }
     const list = this.reqBlocks[slot];
     if (hitBlocks.length === 0) {
       // Running requests (the common case): only the blocks beyond those already held.
@@ -206,9 +230,54 @@ export class KvCache {
     return true;
   }
 
+  /** Counted mode's allocateNewBlocks (no hits, nothing to index): the same checks on counts alone. */
+  private allocateCounted(slot: number, needTokens: number): boolean {
+    const want = Math.ceil(needTokens / this.blockSize) - this.countedBlocks[slot];
+    if (want > this.numFree) return false;
+    if (want > 0) {
+      this.numFree -= want;
+      this.countedBlocks[slot] += want;
+    }
+    this.capacityTokens[slot] = this.countedBlocks[slot] * this.blockSize;
+    const used = this.numBlocks - this.numFree;
+    if (used > this.peakUsed) this.peakUsed = used;
+    return true;
+  }
+
+  /**
+   * Leave counted mode: give the counted blocks ids (slot by slot, then the free list in id order). Any labelling
+   * is exact, since blocks without hashes are interchangeable. No-op once exact.
+   */
+  identifyBlocks(): void {
+    if (this.exact) return;
+    this.exact = true;
+    const m = this.meta;
+    let b = 0;
+    for (let slot = 0; slot < this.countedBlocks.length; slot++) {
+      const n = this.countedBlocks[slot];
+      if (n === 0) continue;
+      const list = this.reqBlocks[slot];
+      for (let i = 0; i < n; i++, b++) {
+        m[b * STRIDE + REF] = 1;
+        list.push(b);
+      }
+      this.countedBlocks[slot] = 0;
+    }
+    if (this.numBlocks - b !== this.numFree) throw new Error(`KvCache: ${b} blocks held but ${this.numBlocks - this.numFree} counted as used`);
+    let last = this.HEAD;
+    for (; b < this.numBlocks; b++) {
+      m[last * STRIDE + NEXT] = b;
+      m[b * STRIDE + PREV] = last;
+      last = b;
+    }
+    m[last * STRIDE + NEXT] = this.TAIL;
+    m[this.TAIL * STRIDE + PREV] = last;
+  }
+
   /** Index every full block of `slot` covering its first `numTokens` tokens. Idempotent. */
   cacheBlocks(slot: number, hashes: Float64Array, numTokens: number): void {
     if (!this.enableCaching || hashes.length === 0) return;
+    this.identifyBlocks();
     const already = Math.max(this.numCached[slot], 0);
     const numFull = Math.min(Math.floor(numTokens / this.blockSize), hashes.length);
     if (already >= numFull) return;
@@ -229,6 +298,13 @@ export class KvCache {
 
   /** Release all blocks of `slot` (finish or preemption); they keep their hashes. Tail block first to the free list. */
   free(slot: number): void {
+    if (!this.exact) {
+      this.numFree += this.countedBlocks[slot];
+      this.countedBlocks[slot] = 0;
+      this.numCached[slot] = -1;
+      this.capacityTokens[slot] = 0;
+      return;
+    }
     const list = this.reqBlocks[slot];
     const m = this.meta;
     for (let i = list.length - 1; i >= 0; i--) {
@@ -255,7 +331,10 @@ export class KvCache {
     // Evict: the block's old contents stop being findable (unless a newer block took over the hash).
     if (m[b * STRIDE + HASHED] !== 0) {
       const h = this.blockHash[b];
-      if (this.hashToBlock.get(h) === b) this.hashToBlock.delete(h);
+      if (this.hashToBlock.get(h) === b) {
+        this.hashToBlock.delete(h);
+        this.onEvict?.(h);
+      }
       this.blockHash[b] = NO_HASH;
       m[b * STRIDE + HASHED] = 0;
     }

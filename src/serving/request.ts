@@ -1,6 +1,7 @@
 // Per-request serving state. Objects are pooled by the simulation and reused after a request finishes.
 import type { RequestSpec } from '../workload/types.js';
 import { chainedBlockHashes } from './blockHash.js';
+import { MAX_ITL_RUN, type StepClock } from './stepClock.js';
 
 const EMPTY_HASHES = new Float64Array(0);
 
@@ -43,9 +44,19 @@ export class ServingRequest {
   prefixStatsCounted = false;
   /** Prompt tokens whose KV arrived from a prefill instance (P/D): admission allocates them without computing. */
   kvReadyTokens = 0;
+  /** The host/CXL tier holding this request's swapped-out KV, or -1. */
+  swapTier = -1;
+  /** Draft tokens this step verifies (speculative decoding), 0 otherwise. */
+  draftTokens = 0;
   hashes: Float64Array = EMPTY_HASHES;
+  /** Gaps written so far. Write only through addStepGap/addGap, and call flushItl() before reading itlNs. */
   itlNs: Float64Array = EMPTY_HASHES;
   itlCount = 0;
+  // The run of consecutive steps of itlRunClock's scheduler at which tokens came whose gaps are not written yet
+  // (steps itlRunStart+1..itlRunEnd; the gap at itlRunStart itself is written). See stepClock.ts.
+  private itlRunClock: StepClock | null = null;
+  private itlRunStart = 0;
+  private itlRunEnd = 0;
 
   constructor(slot: number) {
     this.slot = slot;
@@ -67,10 +78,46 @@ export class ServingRequest {
     this.admitHitTokens = 0;
     this.prefixStatsCounted = false;
     this.kvReadyTokens = 0;
+    this.swapTier = -1;
+    this.draftTokens = 0;
     const ids = spec.inputTokIds;
     this.hashes = hashTokens && ids !== undefined && ids.length > 0 ? chainedBlockHashes(ids, spec.outputTokIds, blockSize) : EMPTY_HASHES;
     this.itlNs = itlArray(Math.max(spec.outputToks - 1, 0)); // handed to the record when done
     this.itlCount = 0;
+    this.itlRunClock = null;
+  }
+
+  /** A token came at the end of `clock`'s current step (finishNs): its gap after lastTokenNs, deferred if it can be. */
+  addStepGap(clock: StepClock, finishNs: number): void {
+    const step = clock.step;
+    if (this.itlRunClock === clock && this.itlRunEnd === step - 1 && step - this.itlRunStart < MAX_ITL_RUN) {
+      this.itlRunEnd = step; // the gap is that step's duration: written later from the clock
+    } else {
+      this.flushItl();
+      this.itlNs[this.itlCount++] = finishNs - this.lastTokenNs;
+      this.itlRunClock = clock;
+      this.itlRunStart = this.itlRunEnd = step;
+    }
+    this.lastTokenNs = finishNs;
+  }
+
+  /** A gap that is not a step's duration (e.g. 0 for an accepted draft token), after any deferred ones. */
+  addGap(gapNs: number): void {
+    this.flushItl();
+    this.itlNs[this.itlCount++] = gapNs;
+  }
+
+  /** Write the deferred gaps; needed before itlNs is read and when the request leaves its scheduler. */
+  flushItl(): void {
+    const clock = this.itlRunClock;
+    if (clock === null) return;
+    this.itlRunClock = null;
+    if (this.itlRunEnd > this.itlRunStart) this.itlCount = clock.writeGaps(this.itlRunStart, this.itlRunEnd, this.itlNs, this.itlCount);
+  }
+
+  /** Whether this request has deferred gaps of `clock` from a run that ended before clock's current step. */
+  hasEndedRun(clock: StepClock): boolean {
+    return this.itlRunClock === clock && this.itlRunEnd < clock.step;
   }
 
   /** Prompt + output: the length at which the request is finished. */

@@ -10,7 +10,10 @@
 // Progress (numComputed) advances at schedule time; tokens are produced when the batch completes.
 import { KvCache } from './kvCache.js';
 import type { ServingRequest } from './request.js';
+import type { KvTiers } from './kvTiers.js';
+import type { SpeculativeDecoder } from './speculative.js';
 import { RequestQueue } from './requestQueue.js';
+import { StepClock } from './stepClock.js';
 import type { ServingKnobs } from './types.js';
 
 const NO_BLOCKS: readonly number[] = [];
@@ -77,8 +80,14 @@ export class Scheduler {
   admissionRan = false;
   /** A P/D prefill instance: a request leaves (complete()'s onHandoff) once its first token is produced. */
   prefillOnly = false;
+  /** Host/CXL tiers below the GPU pool (swap on preemption, prefix blocks), if configured. */
+  tiers: KvTiers | undefined = undefined;
+  /** Speculative decoding (decode steps verify draft tokens), if configured. */
+  spec: SpeculativeDecoder | undefined = undefined;
 
   private readonly hitBlocks: number[] = [];
+  /** Step end times for the requests' deferred inter-token gaps (see stepClock.ts). */
+  private readonly itlClock = new StepClock();
 
   constructor(knobs: ServingKnobs, numKvBlocks: number, maxPositionEmbeddings = Infinity) {
     this.knobs = knobs;
@@ -121,6 +130,9 @@ export class Scheduler {
         i++;
         continue;
       }
+      // A decode step with speculative decoding verifies its drafts too (k + 1 tokens for the target model).
+      const drafts = this.spec !== undefined && numNew === 1 && !req.isInit ? this.spec.draftsFor(req.targetTokens - req.numReached, budget - 1) : 0;
+      numNew += drafts;
       let fits = false;
       for (;;) {
         if (kv.allocateSlots(req.slot, req.hashes, req.numComputed, numNew, req.numReached, NO_BLOCKS)) {
@@ -133,6 +145,7 @@ export class Scheduler {
         if (victim === req) break;
       }
       if (!fits) break;
+      req.draftTokens = drafts;
       this.place(req, numNew, req.numComputed, nowNs);
       budget -= numNew;
       i++;
@@ -150,7 +163,16 @@ export class Scheduler {
         // A request whose prompt KV was transferred in (P/D decode side) takes blocks for it without computing it.
         const ready = req.kvReadyTokens;
         if (ready > 0) hits.length = 0;
-        const hitTokens = ready > 0 ? ready : kv.findComputedBlocks(req.hashes, req.numReached, hits) * kv.blockSize;
+        let tierBlocks = 0; // prefix blocks found in a host/CXL tier after the GPU hit
+        let hitTokens = ready;
+        if (ready === 0) {
+          const gpuBlocks = kv.findComputedBlocks(req.hashes, req.numReached, hits);
+          if (this.tiers !== undefined) {
+            const maxBlocks = Math.min(Math.floor((req.numReached - 1) / kv.blockSize), req.hashes.length);
+            tierBlocks = this.tiers.matchPrefix(req.hashes, gpuBlocks, maxBlocks);
+          }
+          hitTokens = (gpuBlocks + tierBlocks) * kv.blockSize;
+        }
         let numNew = req.numReached - hitTokens;
         if (threshold > 0 && threshold < numNew) numNew = threshold;
         if (!this.knobs.enableChunkedPrefill && numNew > budget) break;
@@ -161,6 +183,12 @@ export class Scheduler {
         waiting.shift();
         req.admitHitTokens = hitTokens;
         req.kvReadyTokens = 0; // a later preemption recomputes it like any other
+        if (req.swapTier >= 0) {
+          this.tiers!.swapIn(req.swapTier, ready);
+          req.swapTier = -1;
+        } else if (tierBlocks > 0) {
+          this.tiers!.loadPrefix(req.hashes, hitTokens / kv.blockSize - tierBlocks, tierBlocks);
+        }
         if (req.preemptions > 0 && ready === 0) this.recomputedTokens += Math.max(0, req.numReached - hitTokens);
         if (!req.prefixStatsCounted) {
           // Counted once per request, at its first admission (as LLMServingSim's prefix-hit ratio).
@@ -184,16 +212,26 @@ export class Scheduler {
    */
   complete(finishNs: number, onFinished: (req: ServingRequest) => void, onHandoff?: (req: ServingRequest) => void): void {
     const batch = this.batch;
+    const clock = this.itlClock;
+    clock.begin(finishNs);
     for (let i = 0; i < batch.count; i++) {
       const req = batch.reqs[i];
       const numNew = batch.numNew[i];
+      // Speculative step: the rejected drafts' KV is dropped; the accepted ones are tokens produced below.
+      const drafts = req.draftTokens;
+      let accepted = 0;
+      if (drafts > 0) {
+        accepted = this.spec!.accept(drafts);
+        req.numComputed -= drafts - accepted;
+        req.draftTokens = 0;
+      }
       const prefillDoneNow = req.isInit && req.numComputed >= req.inputToks;
       if (prefillDoneNow) {
         req.isInit = false;
         req.ttftNs = finishNs - req.arrivalNs;
         req.lastTokenNs = finishNs;
         this.promptTokensDone += numNew + req.admitHitTokens;
-      } else if (numNew > 1) {
+      } else if (numNew > 1 && drafts === 0) {
         this.promptTokensDone += numNew;
       }
       // (Full blocks were indexed in the prefix cache when allocated, as vLLM does; completion adds none.)
@@ -204,23 +242,32 @@ export class Scheduler {
           req.numReached++;
           this.generatedTokens++;
         }
-        if (!prefillDoneNow) {
-          req.itlNs[req.itlCount++] = finishNs - req.lastTokenNs;
-          req.lastTokenNs = finishNs;
+        if (!prefillDoneNow) req.addStepGap(clock, finishNs);
+        // Accepted drafts arrive with that token: more tokens at the same instant (gap 0).
+        for (let a = 0; a < accepted; a++) {
+          req.numReached++;
+          this.generatedTokens++;
+          req.addGap(0);
         }
       }
       if (req.numReached >= req.targetTokens) {
+        req.flushItl();
         this.kv.free(req.slot);
         const at = this.running.indexOf(req);
         if (at >= 0) this.running.splice(at, 1);
         onFinished(req);
       } else if (this.prefillOnly && !req.isInit && onHandoff) {
         // P/D prefill side: the first token is out; the request leaves with its KV for a decode instance.
+        req.flushItl();
         this.kv.free(req.slot);
         const at = this.running.indexOf(req);
         if (at >= 0) this.running.splice(at, 1);
         onHandoff(req);
       }
+    }
+    if (clock.sweepDue) {
+      // Runs that ended (a request that stopped producing tokens) are written before the clock's ring wraps.
+      for (const req of this.running) if (req.hasEndedRun(clock)) req.flushItl();
     }
   }
 
@@ -251,6 +298,13 @@ export class Scheduler {
   }
 
   private preempt(victim: ServingRequest): void {
+    victim.flushItl();
+    // With a swap tier the computed KV goes to host/CXL memory and comes back at readmission (no recompute).
+    const tier = this.tiers !== undefined && victim.numComputed > 0 ? this.tiers.swapOut(victim.numComputed) : -1;
+    if (tier >= 0) {
+      victim.swapTier = tier;
+      victim.kvReadyTokens = victim.numComputed;
+    }
     this.kv.free(victim.slot);
     victim.numComputed = 0;
     victim.preemptions++;

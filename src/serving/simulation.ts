@@ -7,12 +7,14 @@
 // between still go out). With several instances, an idle one
 // is also polled at every event of a busy one (its batch completions and the layer-node completions inside its
 // iterations), as LLMServingSim's backend does; this reproduces its multi-instance example to the ns.
-// Mode 'vllm' has the same semantics except that cross-instance polling; it is where departures towards real vLLM
-// (e.g. per-step CPU time, TTFT at delivery) will go.
+// Mode 'vllm' has the same semantics except that cross-instance polling, plus the departures towards real vLLM in
+// vllmMode.ts (async scheduling's one-step admission lag here; the calibrated step time is applied by simulate.ts).
 import { EventLoop } from '../engine/eventLoop.js';
 import { InputError } from '../errors.js';
 import { Instance } from './instance.js';
 import { ServingRequest } from './request.js';
+import { KvTiers } from './kvTiers.js';
+import { SpeculativeDecoder } from './speculative.js';
 import { Router } from './router.js';
 import { DEFAULT_KV_LINK, kvTransferNs, TransferQueue, withTrailingSend } from './disaggregation.js';
 import type { RequestRecord, RunOptions, RunTotals, TickStatus } from './types.js';
@@ -34,11 +36,16 @@ interface CompatPolicy {
    * whenever it processes an event). Only matters with more than one instance.
    */
   pollOnOtherEvents: boolean;
+  /**
+   * vLLM async scheduling (vllmMode.ts): when a lone instance's batch completes, only requests that arrived before
+   * it started can join the next one (vLLM scheduled that step while this one ran); later ones wait a step.
+   */
+  asyncScheduling: boolean;
 }
 
 const COMPAT: Record<'llmservingsim2' | 'vllm', CompatPolicy> = {
-  llmservingsim2: { idleStepNs: 1_000_000, maxTicksPerEvent: 1, pollOnOtherEvents: true },
-  vllm: { idleStepNs: 1_000_000, maxTicksPerEvent: Infinity, pollOnOtherEvents: false },
+  llmservingsim2: { idleStepNs: 1_000_000, maxTicksPerEvent: 1, pollOnOtherEvents: true, asyncScheduling: false },
+  vllm: { idleStepNs: 1_000_000, maxTicksPerEvent: Infinity, pollOnOtherEvents: false, asyncScheduling: true },
 };
 
 export function runServing(opts: RunOptions): RunTotals {
@@ -82,6 +89,21 @@ export function runServing(opts: RunOptions): RunTotals {
     if (!(opts.instances[i].kvBytesPerToken! > 0)) throw new Error(`runServing: prefill instance ${instances[i].id} needs kvBytesPerToken for its KV transfer`);
   }
   const hashForRouting = routerPolicy === 'prefix-aware';
+  const tiersOf = opts.instances.map((s, i) => {
+    if (!s.kvTiers) return undefined;
+    const tiers = new KvTiers(s.kvTiers);
+    const sched = instances[i].scheduler;
+    sched.tiers = tiers;
+    if (s.kvTiers.prefix) sched.kv.onEvict = (hash) => tiers.offer(hash);
+    return tiers;
+  });
+  const specOf = opts.instances.map((s, i) => {
+    if (!s.speculative) return undefined;
+    const spec = new SpeculativeDecoder(s.speculative);
+    instances[i].scheduler.spec = spec;
+    return spec;
+  });
+  let pdHandoffs = 0;
   const loop = new EventLoop();
 
   // Pooled request objects; a finished one is reused by the next arrival.
@@ -271,7 +293,7 @@ export function runServing(opts: RunOptions): RunTotals {
     const inst = instances[index];
     // Route first, then complete the batch (LLMServingSim's order): a follow-up released by a completion now
     // (an agentic sub-request with no tool time) is routed at the next wake-up.
-    routeArrivals(nowNs);
+    routeArrivals(policy.asyncScheduling && n === 1 ? inst.iteration.startNs : nowNs);
     finishingInstance = inst;
     finishingIndex = index;
     inst.finishBatch(nowNs, onFinished, onHandoff);
@@ -291,6 +313,7 @@ export function runServing(opts: RunOptions): RunTotals {
   const onHandoff = (req: ServingRequest): void => {
     const nowNs = loop.now;
     router.release(finishingIndex, req);
+    pdHandoffs++;
     const bytes = req.inputToks * opts.instances[finishingIndex].kvBytesPerToken!;
     const readyNs = nowNs + (overlapTransfer ? 0 : kvTransferNs(bytes, kvLink));
     transfers.push(readyNs, req);
@@ -349,6 +372,15 @@ export function runServing(opts: RunOptions): RunTotals {
     totals.prefixRequestedTokens += s.prefixRequestedTokens;
     totals.prefixHitTokens += s.prefixHitTokens;
     totals.iterations += inst.iterations;
+  }
+  if (tiersOf.some((t) => t !== undefined)) {
+    totals.kvSwapOuts = tiersOf.reduce((a, t) => a + (t?.swapOuts ?? 0), 0);
+    totals.kvTierHitTokens = tiersOf.reduce((a, t) => a + (t?.tierHitTokens ?? 0), 0);
+  }
+  if (decodePool.length > 0) totals.pdHandoffs = pdHandoffs;
+  if (specOf.some((t) => t !== undefined)) {
+    totals.specProposedTokens = specOf.reduce((a, t) => a + (t?.proposedTokens ?? 0), 0);
+    totals.specAcceptedTokens = specOf.reduce((a, t) => a + (t?.acceptedTokens ?? 0), 0);
   }
   return totals;
 }

@@ -1,6 +1,8 @@
 // Shapes shared by the serving room and its callers: resolved knobs, the cost-model contract, and the records.
 import type { RequestSource } from '../workload/types.js';
 import type { KvLink } from './disaggregation.js';
+import type { KvTiersOptions } from './kvTiers.js';
+import type { SpeculativeOptions } from './speculative.js';
 import type { RouterPolicy } from './router.js';
 
 /** Resolved serving knobs of one instance (defaults applied; 0/Infinity meanings resolved by the caller or here). */
@@ -67,6 +69,10 @@ export interface InstanceSetup {
   kvBytesPerToken?: number;
   /** Transformer blocks on one rank (P/D compat 'llmservingsim2': sizes the last layer's KV send). */
   numLayers?: number;
+  /** Host/CXL KV tiers below the GPU pool (swap on preemption, prefix blocks). */
+  kvTiers?: KvTiersOptions;
+  /** Speculative decoding (draft model or n-gram proposer). */
+  speculative?: SpeculativeOptions;
 }
 
 export interface RequestRecord {
@@ -136,6 +142,14 @@ export interface RunTotals {
   prefixRequestedTokens: number;
   prefixHitTokens: number;
   iterations: number;
+  /** KV tiers (when configured): preemptions swapped out instead of recomputed, and prefix tokens loaded from a tier. */
+  kvSwapOuts?: number;
+  kvTierHitTokens?: number;
+  /** P/D: requests handed from a prefill to a decode instance. */
+  pdHandoffs?: number;
+  /** Speculative decoding: draft tokens proposed and accepted. */
+  specProposedTokens?: number;
+  specAcceptedTokens?: number;
 }
 
 export type CompatMode = 'llmservingsim2' | 'vllm';
