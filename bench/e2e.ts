@@ -2,7 +2,9 @@
 //  1. LLMServingSim 2.0's RTX4090 validation run (300 requests, KV-bound, 194 preemptions; README §8), goal 0.2 s
 //     (LLMServingSim itself takes 6 min 36 s);
 //  2. 100,000 requests on one instance (Llama-3.1-8B on H100-SXM, Poisson arrivals, ShareGPT-like lengths resampled
-//     from datasets/sharegpt.tsv), goal 10 s.
+//     from datasets/sharegpt.tsv), goal 10 s;
+//  3. with BENCH_E2E_SCALE=1 only (minutes today): 1,000,000 requests on 16 instances behind the least-loaded router,
+//     goal 20 s and 1 GiB peak memory (the "peak MiB" column is the process's max RSS so far).
 // "total" includes setup (profile/model loading, workload parsing; median of the repetitions); "run" is the event
 // loop alone; "cpu" is the CPU time the process spent (on a shared machine wall time also counts waiting for a core).
 import { existsSync } from 'node:fs';
@@ -22,6 +24,7 @@ interface Timed {
   requests: number;
   iterations: number;
   simulatedS: number;
+  peakMiB: number; // max RSS of the process so far
 }
 
 async function timeScenario(name: string, goalS: number, scenario: Scenario, repeats: number): Promise<Timed> {
@@ -41,6 +44,7 @@ async function timeScenario(name: string, goalS: number, scenario: Scenario, rep
       requests: r.summary.requests,
       iterations: r.totals.iterations,
       simulatedS: r.summary.simulatedDurationS,
+      peakMiB: process.resourceUsage().maxRSS / 1024, // maxRSS is in KiB
     };
   });
   await bench.run();
@@ -76,12 +80,24 @@ async function main(): Promise<void> {
       seed: 1,
     }, 1),
   );
+  if (process.env.BENCH_E2E_SCALE === '1') {
+    results.push(
+      await timeScenario('1,000,000 requests, 16 H100, least-loaded', 20, {
+        model: 'llama-3.1-8b',
+        hardware: 'H100-SXM',
+        instances: 16,
+        router: 'least-loaded',
+        workload: { kind: 'open-loop', arrival: 'poisson', rateQps: 320, numReqs: 1_000_000, lengthsFrom: join(PACKAGE_ROOT, 'datasets', 'sharegpt.tsv') },
+        seed: 1,
+      }, 1),
+    );
+  }
   const pad = (s: string, n: number) => s.padStart(n);
-  process.stdout.write(`${'scenario'.padEnd(40)}${pad('total s', 10)}${pad('run s', 9)}${pad('cpu s', 9)}${pad('goal s', 8)}${pad('requests', 10)}${pad('iterations', 12)}${pad('sim s', 11)}\n`);
+  process.stdout.write(`${'scenario'.padEnd(44)}${pad('total s', 10)}${pad('run s', 9)}${pad('cpu s', 9)}${pad('goal s', 8)}${pad('requests', 10)}${pad('iterations', 12)}${pad('sim s', 11)}${pad('peak MiB', 10)}\n`);
   for (const r of results) {
     process.stdout.write(
-      `${r.name.padEnd(40)}${pad(r.totalS.toFixed(3), 10)}${pad(r.runS.toFixed(3), 9)}${pad(r.cpuS.toFixed(3), 9)}${pad(r.goalS.toFixed(1), 8)}${pad(String(r.requests), 10)}` +
-        `${pad(String(r.iterations), 12)}${pad(r.simulatedS.toFixed(1), 11)}${r.totalS <= r.goalS ? '  ok' : '  OVER GOAL'}\n`,
+      `${r.name.padEnd(44)}${pad(r.totalS.toFixed(3), 10)}${pad(r.runS.toFixed(3), 9)}${pad(r.cpuS.toFixed(3), 9)}${pad(r.goalS.toFixed(1), 8)}${pad(String(r.requests), 10)}` +
+        `${pad(String(r.iterations), 12)}${pad(r.simulatedS.toFixed(1), 11)}${pad(r.peakMiB.toFixed(0), 10)}${r.totalS <= r.goalS ? '  ok' : '  OVER GOAL'}\n`,
     );
   }
 }

@@ -80,6 +80,8 @@ export const scenarioSchema = z
     model: z.string().min(1).optional(),
     hardware: z.string().min(1).optional(),
     tp: z.number().int().positive().optional(),
+    /** Pipeline stages per instance (with model + hardware; cluster configs give pp_size). */
+    pp: z.number().int().positive().optional(),
     /** GPU memory per rank (GiB); default the hardware's capacity. */
     memSizeGiB: z.number().positive().optional(),
     /** Default mem_util (LLMServingSim --npu-memory-utilization, 0.9). */
@@ -273,6 +275,8 @@ interface InstancePlan {
   tp: number;
   /** Expert-parallel degree inside the instance (MoE; default tp for MoE models, 1 for dense). */
   ep?: number;
+  /** Pipeline stages (default 1). */
+  pp?: number;
   memSizeGiB?: number;
   memBwGBps?: number;
   memUtil?: number;
@@ -359,8 +363,9 @@ async function buildInstance(
   const memUtil = plan.memUtil ?? s.npuMemoryUtilization ?? 0.9;
   const where = `instance ${id} (${plan.modelName} on ${plan.hardwareLabel}, tp${tp})`;
   const ep = plan.ep ?? (model.moe ? tp : 1);
-  const weightBytes = weightBytesPerRank(model, weightDtype, { tp, pp: 1, ep });
-  const kvBytes = kvBytesPerToken(model, kvDtype, { tp, pp: 1 });
+  const pp = plan.pp ?? 1;
+  const weightBytes = weightBytesPerRank(model, weightDtype, { tp, pp, ep });
+  const kvBytes = kvBytesPerToken(model, kvDtype, { tp, pp });
   // A draft model's weights share the GPU (its own small KV cache is not counted).
   const draftModel = s.speculative?.draftModel ? await resolveModel(s.speculative.draftModel) : undefined;
   const draftWeightDtype = draftModel ? weightDtypeOf(dtypes, draftModel) : undefined;
@@ -380,6 +385,7 @@ async function buildInstance(
     kvDtype,
     tp,
     ep,
+    ...(pp > 1 ? { pp } : {}),
     ...perf,
     link: s.link ?? plan.link,
     npuMemBwGBps: plan.memBwGBps,
@@ -426,6 +432,7 @@ async function buildInstance(
     maxPositionEmbeddings: model.maxPositionEmbeddings,
     kvBytesPerToken: kvBytes,
     numLayers: model.numLayers,
+    ...(pp > 1 ? { pipeline: { stages: pp, stageNsIndex: COUNTER.stageNs, sendNsIndex: COUNTER.ppSendNs } } : {}),
     ...(speculative ? { speculative } : {}),
     ...(s.kvOffload && (s.kvOffload.swap || s.kvOffload.prefixTier) ? { kvTiers: kvTiersFor(s.kvOffload, plan, hardware.interconnect.pcieGBps, kvBytes, knobs.blockSize, where) } : {}),
     ...(plan.pdRole ? { pdRole: plan.pdRole } : {}),
@@ -496,8 +503,9 @@ export async function prepareScenario(scenario: Scenario): Promise<PreparedRun> 
 
 function planFromModel(s: z.output<typeof scenarioSchema>): InstancePlan {
   const tp = s.tp ?? 1;
-  const plan: InstancePlan = { modelName: s.model!, recordHfId: true, hardwareLabel: s.hardware!, tp, knobs: {} };
-  if (tp > 1) {
+  const pp = s.pp ?? 1;
+  const plan: InstancePlan = { modelName: s.model!, recordHfId: true, hardwareLabel: s.hardware!, tp, pp, knobs: {} };
+  if (tp > 1 || pp > 1) {
     // No cluster config: the GPUs talk over the card's NVLink (else PCIe); 1 µs per hop as LLMServingSim's rtx4090 configs.
     const hw = resolveHardware(s.hardware!);
     plan.link = { bandwidthGBps: hw.interconnect.nvlinkGBps ?? hw.interconnect.pcieGBps, latencyNs: 1000 };
@@ -514,7 +522,6 @@ async function plansFromCluster(file: string, warnings: string[]): Promise<Insta
   for (const node of cfg.nodes) {
     for (const inst of node.instances) {
       const at = { file, field: inst.path };
-      if (inst.pp > 1) throw new InputError(`pp_size ${inst.pp}: pipeline parallelism is not supported yet`, { ...at, field: `${inst.path}.pp_size` });
       // EP inside an instance is costed by the kernel; EP spanning a DP group's instances (ep > tp) is not modelled.
       if (inst.ep > inst.tp) {
         throw new InputError(`ep_size ${inst.ep} > tp_size ${inst.tp}: expert parallelism across a DP group's instances is not supported yet`, { ...at, field: `${inst.path}.ep_size` });
@@ -537,6 +544,8 @@ async function plansFromCluster(file: string, warnings: string[]): Promise<Insta
         model: inst.model,
         hardwareLabel: inst.hardware,
         tp: inst.tp,
+        ep: inst.ep,
+        pp: inst.pp,
         memSizeGiB: inst.npuMem.memSizeGiB,
         memBwGBps: inst.npuMem.memBandwidthGBps,
         memUtil: inst.npuMem.memUtil ?? o.npuMemoryUtilization,

@@ -34,6 +34,7 @@ function builder(y: Argv) {
     .option('model', { type: 'string', alias: 'model-name', group: G_SIM, describe: 'model: short name (llama-3.1-8b), HF id, or a config.json path' })
     .option('hardware', { type: 'string', group: G_SIM, describe: 'GPU from the catalog (RTX3090, RTX4090, H100, ...)' })
     .option('tp', { type: 'number', group: G_SIM, describe: 'tensor-parallel degree (with --model/--hardware)', default: undefined })
+    .option('pp', { type: 'number', group: G_SIM, describe: 'pipeline stages per instance (with --model/--hardware)' })
     .option('instances', { type: 'number', group: G_SIM, describe: 'replicas of --model/--hardware behind the router (1)' })
     .option('router', { type: 'string', group: G_SIM, describe: `how requests pick an instance: ${ROUTER_POLICIES.join(', ')} (load = LLMServingSim LOAD)` })
     .option('dataset', { type: 'string', group: G_SIM, describe: 'workload: LLMServingSim JSONL, v0.2.1 TSV or Vidur CSV' })
@@ -191,6 +192,7 @@ export function scenarioFromArgs(a: RunArgs): { scenario: Scenario; runId: strin
     compat: a.compat,
     logIntervalS: logInterval,
     instances: a.instances,
+    pp: a.pp,
     router,
     speculative:
       a.speculativeMethod !== undefined

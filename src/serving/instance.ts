@@ -7,7 +7,7 @@ export class Instance {
   readonly id: number;
   readonly modelName: string;
   readonly scheduler: Scheduler;
-  private readonly cost: CostModelLike;
+  protected readonly cost: CostModelLike;
   private readonly counterIndex?: CounterIndex;
   /** Reused for every batch: observers must copy what they keep. */
   readonly iteration: IterationRecord;

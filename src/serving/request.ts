@@ -48,6 +48,8 @@ export class ServingRequest {
   swapTier = -1;
   /** Draft tokens this step verifies (speculative decoding), 0 otherwise. */
   draftTokens = 0;
+  /** Scheduled in a batch that has not completed yet. */
+  inFlight = false;
   hashes: Float64Array = EMPTY_HASHES;
   /** Gaps written so far. Write only through addStepGap/addGap, and call flushItl() before reading itlNs. */
   itlNs: Float64Array = EMPTY_HASHES;
@@ -80,6 +82,7 @@ export class ServingRequest {
     this.kvReadyTokens = 0;
     this.swapTier = -1;
     this.draftTokens = 0;
+    this.inFlight = false;
     const ids = spec.inputTokIds;
     this.hashes = hashTokens && ids !== undefined && ids.length > 0 ? chainedBlockHashes(ids, spec.outputTokIds, blockSize) : EMPTY_HASHES;
     this.itlNs = itlArray(Math.max(spec.outputToks - 1, 0)); // handed to the record when done

@@ -66,7 +66,8 @@ export class Scheduler {
   readonly running: ServingRequest[] = [];
   /** Arrived and not admitted, by (arrival, id); preempted requests go to the front. */
   readonly waiting = new RequestQueue();
-  readonly batch = new ScheduledBatch();
+  /** The batch schedule() fills (a pipelined instance swaps in a fresh one while this one is in flight). */
+  batch = new ScheduledBatch();
 
   // Counters (cumulative).
   preemptions = 0;
@@ -123,6 +124,11 @@ export class Scheduler {
     // Phase A: running requests.
     for (let i = 0; i < running.length && budget > 0; ) {
       const req = running[i];
+      if (req.inFlight) {
+        // Its previous step is still in the pipeline (pp > 1): it waits for it.
+        i++;
+        continue;
+      }
       let numNew = req.numReached - req.numComputed;
       if (threshold > 0 && threshold < numNew) numNew = threshold;
       if (numNew > budget) numNew = budget;
@@ -139,6 +145,8 @@ export class Scheduler {
           fits = true;
           break;
         }
+        // A request whose step is still in the pipeline cannot be preempted (pp > 1): stop here.
+        if (running[running.length - 1].inFlight) break;
         const victim = running.pop()!;
         this.preempt(victim);
         preempted = true;
@@ -210,12 +218,12 @@ export class Scheduler {
    * The batch built by the last schedule() completed at finishNs: produce tokens, stamp TTFT/ITL, retire finished
    * requests (their blocks are freed) and hand each to onFinished.
    */
-  complete(finishNs: number, onFinished: (req: ServingRequest) => void, onHandoff?: (req: ServingRequest) => void): void {
-    const batch = this.batch;
+  complete(finishNs: number, onFinished: (req: ServingRequest) => void, onHandoff?: (req: ServingRequest) => void, batch: ScheduledBatch = this.batch): void {
     const clock = this.itlClock;
     clock.begin(finishNs);
     for (let i = 0; i < batch.count; i++) {
       const req = batch.reqs[i];
+      req.inFlight = false;
       const numNew = batch.numNew[i];
       // Speculative step: the rejected drafts' KV is dropped; the accepted ones are tokens produced below.
       const drafts = req.draftTokens;
@@ -295,6 +303,7 @@ export class Scheduler {
     // the start of the step that ran its last prefill chunk.
     if (req.isInit) req.queuingDelayNs = nowNs - req.arrivalNs;
     req.numComputed = computedBefore + numNew;
+    req.inFlight = true;
   }
 
   private preempt(victim: ServingRequest): void {

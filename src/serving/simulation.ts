@@ -14,6 +14,7 @@ import { InputError } from '../errors.js';
 import { Instance } from './instance.js';
 import { ServingRequest } from './request.js';
 import { KvTiers } from './kvTiers.js';
+import { PipelinedInstance } from './pipeline.js';
 import { SpeculativeDecoder } from './speculative.js';
 import { Router } from './router.js';
 import { DEFAULT_KV_LINK, kvTransferNs, TransferQueue, withTrailingSend } from './disaggregation.js';
@@ -59,6 +60,10 @@ export function runServing(opts: RunOptions): RunTotals {
   // compat 'llmservingsim2': a P/D prefill iteration ends with its last layer's KV send (see disaggregation.ts).
   const trailingSend = opts.compat === 'llmservingsim2';
   const instances = opts.instances.map((s) => {
+    if (s.pipeline) {
+      if (s.pdRole) throw new InputError(`instance ${s.instanceId}: pipeline parallelism with pd_type is not supported yet`, { field: 'pp_size' });
+      return new PipelinedInstance(s, s.pipeline, opts.counterIndex);
+    }
     if (s.pdRole !== 'prefill' || !trailingSend) return new Instance(s, opts.counterIndex);
     if (!(s.kvBytesPerToken! > 0) || !(s.numLayers! > 0)) throw new Error(`runServing: prefill instance ${s.instanceId} needs kvBytesPerToken and numLayers`);
     return new Instance({ ...s, cost: withTrailingSend(s.cost, kvLink, s.kvBytesPerToken! / s.numLayers!) }, opts.counterIndex);
@@ -261,6 +266,16 @@ export function runServing(opts: RunOptions): RunTotals {
       idleWakeNs[index] = Infinity;
       if (observer?.onIteration) observer.onIteration(inst.iteration);
       loop.schedule(endNs, BATCH_DONE, index);
+      if (inst instanceof PipelinedInstance) {
+        // Fill the pipeline: more batches from requests not already in flight, while it has room.
+        let e: number;
+        while (inst.hasRoom && (e = inst.startBatch(nowNs)) >= 0) {
+          if (observer?.onIteration) observer.onIteration(inst.iteration);
+          loop.schedule(e, BATCH_DONE, index);
+        }
+        // With room left, keep polling for arrivals (as an idle instance does); a full pipeline waits for a completion.
+        if (inst.hasRoom) armIdle(index, nowNs);
+      }
       // Its internal events may come before the idle instances' next wake-ups.
       if (crossPoll) {
         for (let j = 0; j < n; j++) {
@@ -275,6 +290,11 @@ export function runServing(opts: RunOptions): RunTotals {
       return;
     }
     const sched = inst.scheduler;
+    if (inst instanceof PipelinedInstance && inst.batchesInFlight > 0) {
+      // Batches still in the pipeline: their completions serve it again; with room, poll for arrivals meanwhile.
+      if (inst.hasRoom) armIdle(index, nowNs);
+      return;
+    }
     if (sched.isIdle && source.done()) {
       // Nothing can come any more: this instance stops polling.
       polling[index] = 0;

@@ -3,6 +3,7 @@ import type { RequestSource } from '../workload/types.js';
 import type { KvLink } from './disaggregation.js';
 import type { KvTiersOptions } from './kvTiers.js';
 import type { SpeculativeOptions } from './speculative.js';
+import type { PipelineLayout } from './pipeline.js';
 import type { RouterPolicy } from './router.js';
 
 /** Resolved serving knobs of one instance (defaults applied; 0/Infinity meanings resolved by the caller or here). */
@@ -73,6 +74,8 @@ export interface InstanceSetup {
   kvTiers?: KvTiersOptions;
   /** Speculative decoding (draft model or n-gram proposer). */
   speculative?: SpeculativeOptions;
+  /** Pipeline parallelism (pp > 1): where the cost model reports per-stage times. */
+  pipeline?: PipelineLayout;
 }
 
 export interface RequestRecord {

@@ -1,0 +1,94 @@
+// Pipeline parallelism inside an instance (reference README §2.5): the model's blocks are split over `pp` stages; a
+// batch runs stage 0, sends its hidden state to stage 1 (one link send), and so on; up to `pp` batches are in flight
+// (the scheduler builds a new batch while fewer than pp are in flight, from requests not already in one). Each stage
+// works on one batch at a time, in order, so with per-stage times t_s and send time d:
+//
+//   start_0 = max(scheduled at, stage 0 free);   start_s = max(end_{s−1} + d, stage s free);   end_s = start_s + t_s
+//
+// and the batch completes at end_{pp−1}. Batches complete in the order they started. The kernel gives t_s and d for
+// each batch (cost counters); anything the step adds beyond the kernel (tier transfers, draft model) goes to stage 0.
+import { Instance } from './instance.js';
+import type { ServingRequest } from './request.js';
+import { ScheduledBatch } from './scheduler.js';
+import type { CounterIndex, InstanceSetup } from './types.js';
+
+export interface PipelineLayout {
+  stages: number; // pp
+  stageNsIndex: number; // counters[stageNsIndex + s] = stage s's time of the last iterate()
+  sendNsIndex: number; // counters[sendNsIndex] = one stage-to-stage send
+}
+
+export class PipelinedInstance extends Instance {
+  readonly stages: number;
+  private readonly layout: PipelineLayout;
+  private readonly stageFreeNs: Float64Array;
+  /** Batches in flight, oldest first, with their completion times. */
+  private readonly inFlight: ScheduledBatch[] = [];
+  private readonly inFlightEndNs: number[] = [];
+  private readonly spare: ScheduledBatch[] = [];
+  private lastEndNs = 0;
+
+  constructor(setup: InstanceSetup, layout: PipelineLayout, counterIndex?: CounterIndex) {
+    super(setup, counterIndex);
+    if (!(layout.stages > 1)) throw new Error(`PipelinedInstance: needs pp > 1, got ${layout.stages}`);
+    if (!setup.cost.counters) throw new Error('PipelinedInstance: the cost model must report per-stage times');
+    this.stages = layout.stages;
+    this.layout = layout;
+    this.stageFreeNs = new Float64Array(layout.stages);
+    for (let i = 0; i < layout.stages; i++) this.spare.push(new ScheduledBatch());
+  }
+
+  /** Whether another batch may enter the pipeline. */
+  get hasRoom(): boolean {
+    return this.inFlight.length < this.stages;
+  }
+
+  get batchesInFlight(): number {
+    return this.inFlight.length;
+  }
+
+  /** Schedule a batch into the pipeline at nowNs; its completion time, or -1 (no room, or nothing to run). */
+  override startBatch(nowNs: number): number {
+    if (!this.hasRoom) return -1;
+    const flatEndNs = super.startBatch(nowNs);
+    if (flatEndNs < 0) {
+      this.busyUntilNs = this.inFlight.length > 0 ? this.inFlightEndNs[0] : -1;
+      return -1;
+    }
+    const c = this.cost.counters!;
+    const { stageNsIndex, sendNsIndex } = this.layout;
+    const sendNs = c[sendNsIndex];
+    let kernelNs = (this.stages - 1) * sendNs;
+    for (let s = 0; s < this.stages; s++) kernelNs += c[stageNsIndex + s];
+    const extraNs = flatEndNs - nowNs - kernelNs; // tier transfers, draft model: before stage 0's compute
+    let endNs = 0;
+    for (let s = 0; s < this.stages; s++) {
+      const ready = s === 0 ? nowNs + extraNs : endNs + sendNs;
+      const start = Math.max(ready, this.stageFreeNs[s]);
+      endNs = start + c[stageNsIndex + s];
+      this.stageFreeNs[s] = endNs;
+    }
+    // Keep this batch for its completion; the scheduler fills a fresh one next.
+    const sched = this.scheduler;
+    this.inFlight.push(sched.batch);
+    this.inFlightEndNs.push(endNs);
+    sched.batch = this.spare.pop()!;
+    // Iteration records of a pipelined instance tile its busy time (busy-time accounting, e.g. energy, sees no
+    // overlap): each covers from the previous batch's completion (or its own start, if later) to its completion.
+    const prevEndNs = this.inFlightEndNs.length > 0 ? this.inFlightEndNs[this.inFlightEndNs.length - 1] : this.lastEndNs;
+    this.iteration.startNs = Math.max(nowNs, prevEndNs);
+    this.iteration.endNs = endNs;
+    this.lastEndNs = endNs;
+    this.busyUntilNs = this.inFlightEndNs[0];
+    return endNs;
+  }
+
+  /** The oldest batch in flight completed at endNs. */
+  override finishBatch(endNs: number, onFinished: (req: ServingRequest) => void, onHandoff?: (req: ServingRequest) => void): void {
+    const batch = this.inFlight.shift()!;
+    this.inFlightEndNs.shift();
+    this.scheduler.complete(endNs, onFinished, onHandoff, batch);
+    this.spare.push(batch);
+    this.busyUntilNs = this.inFlight.length > 0 ? this.inFlightEndNs[0] : -1;
+  }
+}
