@@ -59,7 +59,8 @@ describe('sim import / report show / compare / impact', () => {
     expect(rep.workload.output_tokens).toBe(45);
     expect(rep.scenario.site).toMatchObject({ pue: expect.closeTo(1.09, 12), grid_region: 'FRA', ci_gco2e_per_kwh: expect.closeTo(56, 9) });
     const cmp = await sim(['compare', join(dir, 'measured.json'), out]);
-    expect(cmp.stdout).toMatch(/output tokens\s+9\s+45\s+\+400\.0/);
+    // A relative to B: (9 − 45)/45 = −80 %.
+    expect(cmp.stdout).toMatch(/output tokens\s+9\s+45\s+-80\.0/);
   });
 
   it('bad input: exit code 2, a message naming the file, no output written', async () => {

@@ -280,12 +280,15 @@ export function headlineFigures(r: RunReport): { name: string; unit: string; val
   ];
 }
 
-/** Headline figures of two reports side by side; diff % = (b − a)/a × 100 where both are known and a ≠ 0. */
+/**
+ * Headline figures of two reports side by side; diff % = (a − b)/b × 100 where both are known and b ≠ 0: A relative to
+ * B, so `sim compare simulated.json measured.json` prints (sim − measured)/measured as `npm run bench:accuracy` does.
+ */
 export function compareRunReports(a: RunReport, b: RunReport): { name: string; unit: string; a: number | null; b: number | null; diffPct: number | null }[] {
   const fb = headlineFigures(b);
   return headlineFigures(a).map((fa, i) => {
     const vb = fb[i].value;
-    const diffPct = fa.value !== null && vb !== null && fa.value !== 0 ? ((vb - fa.value) / fa.value) * 100 : null;
+    const diffPct = fa.value !== null && vb !== null && vb !== 0 ? ((fa.value - vb) / vb) * 100 : null;
     return { name: fa.name, unit: fa.unit, a: fa.value, b: vb, diffPct };
   });
 }
