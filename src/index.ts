@@ -47,6 +47,16 @@ export { runServing } from './serving/simulation.js';
 export { planKvBlocks } from './serving/memoryPlan.js';
 export type { MemoryPlanInput } from './serving/memoryPlan.js';
 export { DEFAULT_KNOBS } from './serving/types.js';
+// Serving at scale: router policies, P/D disaggregation, KV tiers, speculative decoding, pipeline parallelism.
+export { ROUTER_POLICIES } from './serving/router.js';
+export { DEFAULT_KV_LINK, kvTransferNs } from './serving/disaggregation.js';
+export type { KvLink } from './serving/disaggregation.js';
+export { KvTiers, tierTransferNs } from './serving/kvTiers.js';
+export type { KvTierSpec, KvTiersOptions } from './serving/kvTiers.js';
+export { SpeculativeDecoder } from './serving/speculative.js';
+export type { SpeculativeOptions } from './serving/speculative.js';
+export { PipelinedInstance } from './serving/pipeline.js';
+export type { PipelineLayout } from './serving/pipeline.js';
 export type {
   CompatMode, CostModelLike, CounterIndex, InstanceSetup, IterationRecord, RequestRecord, RouterPolicy, RunObserver, RunOptions, RunTotals,
   ServingKnobs, TickStatus,
@@ -62,7 +72,7 @@ export { buildSummary, formatSummaryText, summaryJson, writeSummaryJson } from '
 export type { EngineTotals, InstanceLatency, RunSummary } from './report/summary.js';
 export { HeartbeatSeries, formatHeartbeat, formatHeartbeatDetail } from './report/heartbeat.js';
 export type { Heartbeat } from './report/heartbeat.js';
-export { AtomicFileWriter, writeFileAtomic } from './report/atomicFile.js';
+export { AtomicFileWriter, writeFileAtomic } from './atomicFile.js';
 // Energy and carbon over the iteration records (src/energy/).
 export { EnergyAccumulator, requestTokensProcessed } from './energy/accumulator.js';
 export type { EnergyModelConfig, EnergyResult, InstanceEnergyTotals, RequestImpact } from './energy/accumulator.js';

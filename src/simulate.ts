@@ -522,10 +522,9 @@ async function plansFromCluster(file: string, warnings: string[]): Promise<Insta
   for (const node of cfg.nodes) {
     for (const inst of node.instances) {
       const at = { file, field: inst.path };
-      // EP inside an instance is costed by the kernel; EP spanning a DP group's instances (ep > tp) is not modelled.
-      if (inst.ep > inst.tp) {
-        throw new InputError(`ep_size ${inst.ep} > tp_size ${inst.tp}: expert parallelism across a DP group's instances is not supported yet`, { ...at, field: `${inst.path}.ep_size` });
-      }
+      // EP spanning a DP group (ep > tp, allowed by the loader only inside a group): each member holds E / ep experts
+      // and its MoE collectives span ep ranks, but the members are not wave-synchronised (README §2.7) yet.
+      if (inst.ep > inst.tp) warnings.push(`instance ${inst.instanceId}: ep_size ${inst.ep} spans its dp_group; members run unsynchronised (no dummy batches or padding)`);
       const o = inst.overrides;
       try {
         resolveHardware(inst.hardware);

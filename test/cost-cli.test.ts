@@ -2,30 +2,8 @@
 import { existsSync, mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { describe, expect, it, vi } from 'vitest';
-import { main } from '../src/cli/index.js';
-
-async function sim(args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
-  let stdout = '';
-  let stderr = '';
-  let code = 0;
-  const so = vi.spyOn(process.stdout, 'write').mockImplementation((s: string | Uint8Array) => ((stdout += String(s)), true));
-  const se = vi.spyOn(process.stderr, 'write').mockImplementation((s: string | Uint8Array) => ((stderr += String(s)), true));
-  const ex = vi.spyOn(process, 'exit').mockImplementation(((c?: number) => {
-    code = c ?? 0;
-    throw new Error(`process.exit(${c})`);
-  }) as typeof process.exit);
-  try {
-    await main(args);
-  } catch {
-    // exit intercepted
-  } finally {
-    so.mockRestore();
-    se.mockRestore();
-    ex.mockRestore();
-  }
-  return { code, stdout, stderr };
-}
+import { describe, expect, it } from 'vitest';
+import { sim } from './cli-harness.js';
 
 describe('sim perf-model', () => {
   const out = mkdtempSync(join(tmpdir(), 'servesim-cli-perf-'));

@@ -5,9 +5,9 @@ import { createHash } from 'node:crypto';
 import { existsSync, mkdtempSync, readdirSync, readFileSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, relative, resolve } from 'node:path';
-import { describe, expect, it, vi } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { parse as parseYaml } from 'yaml';
-import { main } from '../src/cli/index.js';
+import { sim } from './cli-harness.js';
 import { PACKAGE_ROOT } from '../src/cost/native.js';
 import { listPerfBundles, readRooflineTuning } from '../src/cost/perfModelBuild.js';
 import { prepareScenario } from '../src/simulate.js';
@@ -15,28 +15,6 @@ import { HAS_REFERENCE, NO_REFERENCE_REASON } from './cost-fixtures.js';
 
 const SHIPPED_ROOT = join(PACKAGE_ROOT, 'perf_models');
 const shipped = listPerfBundles(SHIPPED_ROOT).filter((b) => /servesim roofline/.test(b.generator));
-
-async function sim(args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
-  let stdout = '';
-  let stderr = '';
-  let code = 0;
-  const so = vi.spyOn(process.stdout, 'write').mockImplementation((s: string | Uint8Array) => ((stdout += String(s)), true));
-  const se = vi.spyOn(process.stderr, 'write').mockImplementation((s: string | Uint8Array) => ((stderr += String(s)), true));
-  const ex = vi.spyOn(process, 'exit').mockImplementation(((c?: number) => {
-    code = c ?? 0;
-    throw new Error(`process.exit(${c})`);
-  }) as typeof process.exit);
-  try {
-    await main(args);
-  } catch {
-    // exit intercepted
-  } finally {
-    so.mockRestore();
-    se.mockRestore();
-    ex.mockRestore();
-  }
-  return { code, stdout, stderr };
-}
 
 /** Every file of a bundle, relative path -> bytes. */
 function filesOf(dir: string): Map<string, Buffer> {

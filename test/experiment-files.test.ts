@@ -4,8 +4,8 @@ import { existsSync, mkdirSync, mkdtempSync, readFileSync, writeFileSync } from 
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import fc from 'fast-check';
-import { describe, expect, it, vi } from 'vitest';
-import { main } from '../src/cli/index.js';
+import { describe, expect, it } from 'vitest';
+import { sim } from './cli-harness.js';
 import { PACKAGE_ROOT } from '../src/cost/native.js';
 import { InputError } from '../src/errors.js';
 import { deepMerge } from '../src/experiment/deepMerge.js';
@@ -193,29 +193,6 @@ describe('run ids and merging (properties)', () => {
 });
 
 describe('sim config', () => {
-  /** The CLI in this process: output captured, process.exit intercepted. */
-  async function sim(args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
-    let stdout = '';
-    let stderr = '';
-    let code = 0;
-    const so = vi.spyOn(process.stdout, 'write').mockImplementation((s: string | Uint8Array) => ((stdout += String(s)), true));
-    const se = vi.spyOn(process.stderr, 'write').mockImplementation((s: string | Uint8Array) => ((stderr += String(s)), true));
-    const ex = vi.spyOn(process, 'exit').mockImplementation(((c?: number) => {
-      code = c ?? 0;
-      throw new Error(`exit ${c}`);
-    }) as typeof process.exit);
-    try {
-      await main(args);
-    } catch {
-      // the intercepted exit
-    } finally {
-      so.mockRestore();
-      se.mockRestore();
-      ex.mockRestore();
-    }
-    return { code, stdout, stderr };
-  }
-
   it('validate counts the runs; show prints the merged experiment and the run list', async () => {
     const v = await sim(['config', 'validate', join(FIX, 'sweep24.yaml')]);
     expect(v.code).toBe(0);

@@ -5,8 +5,8 @@
 import { existsSync, mkdtempSync, readFileSync, readdirSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { beforeAll, describe, expect, it, vi } from 'vitest';
-import { main } from '../src/cli/index.js';
+import { beforeAll, describe, expect, it } from 'vitest';
+import { sim } from './cli-harness.js';
 import { PACKAGE_ROOT } from '../src/cost/native.js';
 import { IMPACT_CSV_COLUMNS, impactCsv, runImpactStudy, usersOnGpu, writeImpactStudy, type ImpactStudy } from '../src/energy/impactStudy.js';
 import { InputError } from '../src/errors.js';
@@ -128,27 +128,6 @@ describe('impact study of an infra JSON', () => {
   });
 });
 
-/** The CLI in this process: output captured, process.exit recorded. */
-async function sim(args: string[]): Promise<{ code: number | undefined; stdout: string; stderr: string }> {
-  let stdout = '';
-  let stderr = '';
-  let code: number | undefined;
-  const se = vi.spyOn(process.stderr, 'write').mockImplementation((s: string | Uint8Array) => ((stderr += String(s)), true));
-  const so = vi.spyOn(process.stdout, 'write').mockImplementation((s: string | Uint8Array) => ((stdout += String(s)), true));
-  const ex = vi.spyOn(process, 'exit').mockImplementation(((c?: number) => {
-    code = c;
-    throw new Error('exit');
-  }) as typeof process.exit);
-  try {
-    await main(args).catch(() => undefined);
-  } finally {
-    se.mockRestore();
-    so.mockRestore();
-    ex.mockRestore();
-  }
-  return { code, stdout, stderr };
-}
-
 describe('seed-legacy manufacturing (no MANUFACTURE_DATA)', () => {
   it('uses the given per-cm2 GWP values, memory factors, 7 years and 79.1 gCO2e/kWh as bar_impact.py/perf_show.py', async () => {
     const { MANUFACTURE_DATA: _m, ...legacy } = INFRA;
@@ -173,7 +152,7 @@ describe('sim impact --infra', () => {
   it('runs the bundled sample (L40S ×2, 1/10/100 users) and writes the CSV and charts', async () => {
     const out = join(dir, 'cli-out');
     const r = await sim(['impact', '--infra', join(PACKAGE_ROOT, 'datasets', 'infra-sample.json'), '--requests-per-user', '1', '--think-time', '0', '--out', out]);
-    expect(r.code, r.stderr).toBeUndefined();
+    expect(r.code, r.stderr).toBe(0);
     expect(r.stdout).toMatch(/^L40Sx2: llama-3\.1-8b, PUE 1\.5, grid seed-fr-mtc \(80\.1 gCO2e\/kWh\), manufacturing seed-mtc over 3 y/m);
     expect(r.stdout.match(/^\s+(1|10|100)\s+all\s/gm)).toHaveLength(3);
     const rows = parseCsv(readFileSync(join(out, 'impact.csv'), 'utf8'));

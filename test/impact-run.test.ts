@@ -4,34 +4,11 @@
 import { existsSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { beforeAll, describe, expect, it, vi } from 'vitest';
-import { main } from '../src/cli/index.js';
+import { beforeAll, describe, expect, it } from 'vitest';
+import { sim } from './cli-harness.js';
 import { PACKAGE_ROOT } from '../src/cost/native.js';
 
 const REF2 = join(PACKAGE_ROOT, '..', 'shared', 'reference', 'llmservingsim2');
-
-async function sim(args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
-  let stdout = '';
-  let stderr = '';
-  let code = 0;
-  const so = vi.spyOn(process.stdout, 'write').mockImplementation((s: string | Uint8Array) => ((stdout += String(s)), true));
-  const se = vi.spyOn(process.stderr, 'write').mockImplementation((s: string | Uint8Array) => ((stderr += String(s)), true));
-  const ex = vi.spyOn(process, 'exit').mockImplementation(((c?: number) => {
-    code = c ?? 0;
-    throw new Error(`process.exit(${c})`);
-  }) as typeof process.exit);
-  try {
-    await main(args);
-  } catch (err) {
-    if (code === 0) code = -1;
-    stderr += `\n[thrown] ${(err as Error).message}`;
-  } finally {
-    so.mockRestore();
-    se.mockRestore();
-    ex.mockRestore();
-  }
-  return { code, stdout, stderr };
-}
 
 let dir: string;
 let tsv: string;

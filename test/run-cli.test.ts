@@ -4,8 +4,8 @@ import { spawn } from 'node:child_process';
 import { existsSync, mkdtempSync, readFileSync, readdirSync, symlinkSync, writeFileSync, mkdirSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { beforeAll, describe, expect, it, vi } from 'vitest';
-import { main } from '../src/cli/index.js';
+import { beforeAll, describe, expect, it } from 'vitest';
+import { sim } from './cli-harness.js';
 import { PACKAGE_ROOT } from '../src/cost/native.js';
 import { parseRequestsCsv, type RequestRow } from '../src/report/requestsCsv.js';
 
@@ -16,30 +16,6 @@ interface Ran {
   code: number | null;
   stdout: string;
   stderr: string;
-}
-
-/** The CLI in this process (fast): stdout/stderr captured, process.exit intercepted and its code recorded. */
-async function sim(args: string[]): Promise<Ran> {
-  let stdout = '';
-  let stderr = '';
-  let code: number | null = 0;
-  const so = vi.spyOn(process.stdout, 'write').mockImplementation((s: string | Uint8Array) => ((stdout += String(s)), true));
-  const se = vi.spyOn(process.stderr, 'write').mockImplementation((s: string | Uint8Array) => ((stderr += String(s)), true));
-  const ex = vi.spyOn(process, 'exit').mockImplementation(((c?: number) => {
-    code = c ?? 0;
-    throw new Error(`process.exit(${c})`);
-  }) as typeof process.exit);
-  try {
-    await main(args);
-  } catch (err) {
-    if (code === 0) code = -1; // an exception that did not go through the CLI's exit path
-    stderr += `\n[thrown] ${(err as Error).message}`;
-  } finally {
-    so.mockRestore();
-    se.mockRestore();
-    ex.mockRestore();
-  }
-  return { code, stdout, stderr };
 }
 
 /** The CLI as a real child process (slow: used once, to check the real exit code). */

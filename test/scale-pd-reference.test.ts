@@ -14,6 +14,7 @@ import { planKvBlocks } from '../src/serving/memoryPlan.js';
 import { runServing } from '../src/serving/simulation.js';
 import { DEFAULT_KNOBS, type InstanceSetup, type RequestRecord } from '../src/serving/types.js';
 import { loadWorkload } from '../src/workload/load.js';
+import { withLayerEvents } from './layer-events.js';
 
 const REF = join(PACKAGE_ROOT, '..', 'shared', 'reference', 'llmservingsim2');
 const haveRef = existsSync(join(REF, 'outputs', 'example_pd_run.csv'));
@@ -33,25 +34,6 @@ function readRows(file: string): Row[] {
     const m = /^(\d+),(\d+),[^,]*,(\d+),(\d+),(\d+),(\d+),(\d+),(-?\d+),(\d+),(\d+),"\[(.*)\]"$/.exec(line);
     if (!m) throw new Error(`${file}: unexpected row ${line.slice(0, 60)}`);
     return { instanceId: +m[1], requestId: +m[2], endNs: +m[6], ttftNs: +m[9], itlNs: m[11] ? m[11].split(', ').map(Number) : [] };
-  });
-}
-
-// LLMServingSim re-polls idle instances at every layer-node completion of a busy one; the kernel does not report
-// those events, so (as in serving-reference.test.ts) they are derived from the per-layer breakdown (README §2.2).
-const LLAMA_BLOCK = ['layernorm', 'qkv_proj', 'rotary_emb', 'attention', 'o_proj', 'layernorm', 'gate_up_proj', 'act_fn', 'down_proj'];
-function withLayerEvents(cost: CostModel, numLayers: number): CostModel {
-  const walk = ['load', 'embedding', ...Array.from({ length: numLayers }, () => LLAMA_BLOCK).flat(), 'final_layernorm', 'lm_head', 'sampler'];
-  return Object.assign(cost, {
-    internalEventOffsetsNs(out: Float64Array): number {
-      const perLayer = cost.breakdown() as unknown as Record<string, number>;
-      let t = 0;
-      let k = 0;
-      for (const layer of walk) {
-        t += perLayer[`${layer}_ns`];
-        if (k < out.length) out[k++] = t;
-      }
-      return k;
-    },
   });
 }
 

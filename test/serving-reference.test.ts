@@ -18,6 +18,7 @@ import { planKvBlocks } from '../src/serving/memoryPlan.js';
 import { runServing } from '../src/serving/simulation.js';
 import { DEFAULT_KNOBS, type CostModelLike, type RequestRecord } from '../src/serving/types.js';
 import { loadWorkload } from '../src/workload/load.js';
+import { withLayerEvents } from './layer-events.js';
 
 const REF = join(PACKAGE_ROOT, '..', 'shared', 'reference', 'llmservingsim2');
 const haveRef = existsSync(join(REF, 'bench', 'examples'));
@@ -246,28 +247,8 @@ describe.skipIf(!haveRef || !haveAddon)('LLMServingSim 2.0 validation runs, full
   }
 });
 
-// The documented 10-request multi-instance example (README §7.3; two RTX PRO 6000 instances, LOAD routing).
-// LLMServingSim's backend re-polls an idle instance at every layer-node completion of a busy one, so the cost model
-// must report its iteration's internal events. Until the kernel reports them natively, this adapter derives them
-// from the per-layer breakdown and the Llama layer walk (README §2.2).
-const LLAMA_BLOCK = ['layernorm', 'qkv_proj', 'rotary_emb', 'attention', 'o_proj', 'layernorm', 'gate_up_proj', 'act_fn', 'down_proj'];
-
-function withLayerEvents(cost: CostModel, numLayers: number): CostModel {
-  const walk = ['load', 'embedding', ...Array.from({ length: numLayers }, () => LLAMA_BLOCK).flat(), 'final_layernorm', 'lm_head', 'sampler'];
-  return Object.assign(cost, {
-    internalEventOffsetsNs(out: Float64Array): number {
-      const perLayer = cost.breakdown() as unknown as Record<string, number>;
-      let t = 0;
-      let k = 0;
-      for (const layer of walk) {
-        t += perLayer[`${layer}_ns`];
-        if (k < out.length) out[k++] = t;
-      }
-      return k;
-    },
-  });
-}
-
+// The documented 10-request multi-instance example (README §7.3; two RTX PRO 6000 instances, LOAD routing), with
+// the layer-node events LLMServingSim re-polls idle instances at (withLayerEvents).
 describe.skipIf(!haveRef || !haveAddon)('LLMServingSim 2.0 multi-instance example (needs ../shared and the built addon)', () => {
   it('example_multi_run.csv: both instances, every row to the ns (LLMServingSim lists rows per instance)', async () => {
     const cluster = JSON.parse(readFileSync(join(REF, 'configs', 'cluster', 'single_node_multi_instance.json'), 'utf8'));

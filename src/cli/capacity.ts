@@ -7,6 +7,7 @@ import { runLabel } from '../experiment/expand.js';
 import { rankKeys, type RankKey } from '../experiment/experimentSchema.js';
 import { ResultsStore } from '../experiment/resultsStore.js';
 import { createExecutor, defaultWorkers, planExperiment, resultsDirOf } from '../experiment/session.js';
+import { RUNNER_OPTION, WORKERS_OPTION } from './experimentOptions.js';
 
 interface CapacityArgs {
   file: string;
@@ -26,9 +27,9 @@ export const capacityCommand: CommandModule<object, CapacityArgs> = {
   builder: (y) =>
     y
       .positional('file', { type: 'string', demandOption: true, describe: 'experiment file with a capacity section' })
-      .option('workers', { type: 'number', describe: 'worker threads (default: the number of cores; 0 = this thread)' })
+      .option('workers', WORKERS_OPTION)
       .option('out', { type: 'string', describe: 'results folder (probes are kept there, so a rerun resumes)' })
-      .option('runner', { type: 'string', describe: 'module exporting runOne(scenario) → metrics (default: simulate)' })
+      .option('runner', RUNNER_OPTION)
       .option('rank-by', { choices: rankKeys, describe: "ranking (default: the file's capacity.rankBy, else capacity)" })
       .option('top', { type: 'number', default: 10, describe: 'configurations to print' })
       .option('quiet', { type: 'boolean', default: false, describe: 'no line per probe' }),

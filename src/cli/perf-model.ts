@@ -2,7 +2,7 @@
 // `sim perf-model show` lists the bundles ServeSim can find. Parses, calls the library, prints.
 import { join } from 'node:path';
 import type { CommandModule } from 'yargs';
-import { PACKAGE_ROOT } from '../cost/native.js';
+import { PACKAGE_ROOT } from '../packageRoot.js';
 import { calibrateWithProvenance } from '../cost/calibrate.js';
 import { buildRooflineBundle, listPerfBundles, readRooflineTuning } from '../cost/perfModelBuild.js';
 import { resolveHardware } from '../scenario/hardware.js';

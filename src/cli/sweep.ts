@@ -8,6 +8,7 @@ import { createExecutor, defaultWorkers, planExperiment, resultsDirOf } from '..
 import { resolveShard, shardDirName } from '../experiment/shard.js';
 import { runSweep } from '../experiment/sweep.js';
 import { Progress } from '../report/progress.js';
+import { RUNNER_OPTION, WORKERS_OPTION } from './experimentOptions.js';
 
 interface SweepArgs {
   file: string;
@@ -25,11 +26,11 @@ export const sweepCommand: CommandModule<object, SweepArgs> = {
   builder: (y) =>
     y
       .positional('file', { type: 'string', demandOption: true, describe: 'experiment file (.yaml, .yml or .json)' })
-      .option('workers', { type: 'number', describe: 'worker threads (default: the number of cores; 0 = this thread)' })
+      .option('workers', WORKERS_OPTION)
       .option('out', { type: 'string', describe: "results folder (default: the file's output, else results/<name> beside it)" })
       .option('shard', { type: 'string', describe: 'run one slice: i/n, 0-based (also from SLURM_ARRAY_TASK_ID or JOB_COMPLETION_INDEX)' })
       .option('shards', { type: 'number', describe: 'shard count, when the index comes from the environment' })
-      .option('runner', { type: 'string', describe: 'module exporting runOne(scenario) → metrics (default: simulate)' })
+      .option('runner', RUNNER_OPTION)
       .option('quiet', { type: 'boolean', default: false, describe: 'no line per finished run' }),
   handler: async (args) => {
     const p = planExperiment(args.file);

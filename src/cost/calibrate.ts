@@ -13,7 +13,7 @@ import { readFileSync, statSync } from 'node:fs';
 import { join, relative, resolve, sep } from 'node:path';
 import type { Dtype, HardwareSpec, ModelArch } from '../scenario/types.js';
 import { CostModel, COUNTER, type RooflineTuning } from './costModel.js';
-import { PACKAGE_ROOT } from './native.js';
+import { PACKAGE_ROOT } from '../packageRoot.js';
 import type { CalibrationProvenance } from './perfModelBuild.js';
 
 export interface CalibrationResult {

@@ -1,22 +1,12 @@
 // Loads the compiled addon (cmake-js and node-gyp both write build/Release/servesim.node).
 import { createRequire } from 'node:module';
 import { existsSync } from 'node:fs';
-import { dirname, join } from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { join } from 'node:path';
+import { PACKAGE_ROOT } from '../packageRoot.js';
 
 const require = createRequire(import.meta.url);
 
-function packageRoot(): string {
-  let dir = dirname(fileURLToPath(import.meta.url));
-  while (!existsSync(join(dir, 'package.json'))) {
-    const parent = dirname(dir);
-    if (parent === dir) throw new Error('servesim: cannot find the package root from ' + fileURLToPath(import.meta.url));
-    dir = parent;
-  }
-  return dir;
-}
-
-export const PACKAGE_ROOT = packageRoot();
+export { PACKAGE_ROOT }; // re-exported for importers that predate src/packageRoot.ts (simulate.ts, bench/)
 
 // eslint-disable-next-line @typescript-eslint/no-explicit-any
 export type NativeAddon = any;

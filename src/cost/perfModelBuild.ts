@@ -1,10 +1,11 @@
 // Writes an LLMServingSim-2.0-layout profile bundle (reference README §1) whose times come from ServeSim's
 // roofline, on the same grids as the shipped bundles, so hardware without measurements gets a bundle that the
 // same lookup code reads; and lists the bundles found under a directory.
-import { existsSync, mkdirSync, readdirSync, readFileSync, renameSync, statSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readdirSync, readFileSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { parse as parseYaml, stringify as stringifyYaml } from 'yaml';
 import { z } from 'zod';
+import { writeFileAtomic } from '../atomicFile.js';
 import { InputError } from '../errors.js';
 import type { Dtype, HardwareSpec, ModelArch } from '../scenario/types.js';
 import { CostModel, type RooflineTuning } from './costModel.js';
@@ -97,10 +98,10 @@ export async function buildRooflineBundle(opts: BuildOptions): Promise<BuildResu
   const variantDir = join(opts.outRoot, hardware.name, model.hfId, variant);
   const tpDir = join(variantDir, `tp${tp}`);
   mkdirSync(tpDir, { recursive: true });
-  writeAtomically(join(tpDir, 'dense.csv'), dense.join('\n') + '\n');
-  writeAtomically(join(tpDir, 'per_sequence.csv'), perSeq.join('\n') + '\n');
-  writeAtomically(join(tpDir, 'attention.csv'), attention.join('\n') + '\n');
-  writeAtomically(join(variantDir, 'meta.yaml'), metaYaml(opts, variant, join(variantDir, 'meta.yaml')));
+  writeFileAtomic(join(tpDir, 'dense.csv'), dense.join('\n') + '\n');
+  writeFileAtomic(join(tpDir, 'per_sequence.csv'), perSeq.join('\n') + '\n');
+  writeFileAtomic(join(tpDir, 'attention.csv'), attention.join('\n') + '\n');
+  writeFileAtomic(join(variantDir, 'meta.yaml'), metaYaml(opts, variant, join(variantDir, 'meta.yaml')));
   return { variantDir, rows: { dense: dense.length - 1, perSequence: perSeq.length - 1, attention: attention.length - 1 } };
 }
 
@@ -241,12 +242,6 @@ function metaYaml(opts: BuildOptions, variant: string, existingFile: string): st
     skew_fit: { enabled: false },
   };
   return stringifyYaml(meta);
-}
-
-function writeAtomically(file: string, text: string): void {
-  const tmp = `${file}.tmp-${process.pid}`;
-  writeFileSync(tmp, text);
-  renameSync(tmp, file);
 }
 
 function isDir(p: string): boolean {

@@ -3,7 +3,7 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { z } from 'zod';
-import { PACKAGE_ROOT } from '../cost/native.js';
+import { PACKAGE_ROOT } from '../packageRoot.js';
 import { InputError } from '../errors.js';
 
 export const ENERGY_TABLES_DIR = join(PACKAGE_ROOT, 'perf_models', 'energy');

@@ -9,7 +9,8 @@
 // scope 'server' adds the host power and the server's embodied share per GPU slot (EcoLogits defaults).
 import { renameSync, rmSync, writeFileSync, mkdirSync } from 'node:fs';
 import { join } from 'node:path';
-import { PACKAGE_ROOT } from '../cost/native.js';
+import { atomicTempPath } from '../atomicFile.js';
+import { PACKAGE_ROOT } from '../packageRoot.js';
 import { InputError, closestNames } from '../errors.js';
 import { isCompleteHardwareSpec, listHardware, type SeedHardwareSpec } from '../scenario/hardware.js';
 import type { Dtype, HardwareSpec } from '../scenario/types.js';
@@ -354,7 +355,7 @@ export async function writeImpactStudy(study: ImpactStudy, dir: string): Promise
   const temps: string[] = [];
   try {
     for (const f of files) {
-      const tmp = join(dir, `.${f.file}.${process.pid}.tmp`);
+      const tmp = atomicTempPath(join(dir, f.file));
       temps.push(tmp);
       writeFileSync(tmp, f.data);
     }

@@ -4,8 +4,9 @@
 // wall-times.log (wall-clock seconds per run, kept out of the table because they differ between machines and runs).
 import { appendFileSync, existsSync, mkdirSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
+import { writeFileAtomic } from '../atomicFile.js';
 import { InputError } from '../errors.js';
-import { writeFileAtomic } from '../report/atomicFile.js';
+import { csvField } from '../report/requestsCsv.js';
 import { canonicalJson, runIdOf } from './runId.js';
 import { METRIC_COLUMNS, type RunMetrics } from './runMetrics.js';
 import type { Plan, PlannedRun } from './expand.js';
@@ -141,7 +142,7 @@ export function cell(v: unknown): string {
   if (v === undefined || v === null) return '';
   if (typeof v === 'number') return Number.isFinite(v) ? String(v) : '';
   const text = typeof v === 'string' ? v : canonicalJson(v);
-  return /[",\n\r]/.test(text) ? `"${text.replace(/"/g, '""')}"` : text;
+  return csvField(text);
 }
 
 export function resultsTableHeader(axes: readonly string[]): string[] {

@@ -94,16 +94,6 @@ export function assertKnownScenarioKeys(value: unknown, file: string, at: string
   }
 }
 
-/** Read a dotted path of a plain object (undefined if absent). */
-export function getPath(obj: unknown, dotted: string): unknown {
-  let node = obj;
-  for (const part of dotted.split('.')) {
-    if (node === null || typeof node !== 'object') return undefined;
-    node = (node as Record<string, unknown>)[part];
-  }
-  return node;
-}
-
 /** A copy of `obj` with the dotted path set to `value` (intermediate objects created or copied, never shared). */
 export function withPath<T extends object>(obj: T, dotted: string, value: unknown): T {
   const parts = dotted.split('.');

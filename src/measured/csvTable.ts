@@ -1,7 +1,7 @@
 // A small strict CSV reader (RFC 4180 quoting, CRLF or LF, optional ';' delimiter) that keeps line numbers,
 // so importers can name file, line and column in their errors. Whole-file: measured outputs are small.
-import { readFileSync } from 'node:fs';
 import { InputError, closestNames } from '../errors.js';
+import { readText } from './common.js';
 
 export interface CsvRow {
   line: number; // 1-based line of the row's first character in the file
@@ -15,13 +15,7 @@ export interface CsvTable {
 }
 
 export function readCsvFile(file: string, delimiter = ','): CsvTable {
-  let text: string;
-  try {
-    text = readFileSync(file, 'utf8');
-  } catch (err) {
-    throw new InputError(`cannot read file: ${(err as Error).message}`, { file });
-  }
-  return parseCsv(text, file, delimiter);
+  return parseCsv(readText(file), file, delimiter);
 }
 
 export function parseCsv(text: string, file: string, delimiter = ','): CsvTable {

@@ -1,9 +1,9 @@
 // The self-contained HTML report: one file with inline CSS, the charts as inline SVG (Vega-Lite → SVG by plots.ts)
 // and the tables; no external URL, no timestamp (the same inputs give the same bytes). A tiny inline script marks the
 // body with how many charts were laid out, so a headless browser check can tell the page rendered them.
-import { mkdirSync, renameSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
-import { writeFileAtomic } from './atomicFile.js';
+import { writeFileAtomic } from '../atomicFile.js';
 import {
   batchSizeSpec,
   energyBreakdownSpec,
@@ -160,14 +160,7 @@ export function writeChartPngs(dir: string, charts: readonly Chart[]): string[] 
   mkdirSync(dir, { recursive: true });
   return charts.map((c) => {
     const path = join(dir, `${c.id}.png`);
-    const temp = join(dir, `.${c.id}.png.${process.pid}.tmp`);
-    try {
-      writeFileSync(temp, svgToPng(c.svg));
-      renameSync(temp, path);
-    } catch (err) {
-      rmSync(temp, { force: true });
-      throw err;
-    }
+    writeFileAtomic(path, svgToPng(c.svg));
     return path;
   });
 }

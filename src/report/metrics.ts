@@ -27,8 +27,6 @@ export interface LatencyStats {
   p99: number;
 }
 
-export const REPORTED_QUANTILES = [50, 90, 95, 99] as const;
-
 /** Statistics of the first `n` values of `values` (sorted in place), each multiplied by `scale` (e.g. 1e-6 for ns → ms). */
 export function latencyStats(values: Float64Array, n: number = values.length, scale = 1): LatencyStats {
   const view = values.subarray(0, n);

@@ -1,23 +1,13 @@
 // Writers and readers of a RunReport: JSON (whole report), msgpack (whole report; typed arrays become plain arrays so
 // Python's msgpack reads them), CSV (a `field,value` summary plus one row per request). Every file is written to a
 // temp file then renamed, so a reader never sees half a report.
-import { readFileSync, renameSync, rmSync, writeFileSync, mkdirSync } from 'node:fs';
+import { readFileSync } from 'node:fs';
 import { basename, dirname, extname, join } from 'node:path';
 import { decode, encode } from '@msgpack/msgpack';
+import { writeFileAtomic } from '../atomicFile.js';
 import { InputError } from '../errors.js';
+import { csvField } from './requestsCsv.js';
 import { compareRunReports, headlineFigures, parseRunReport, type RunReport } from './runReport.js';
-
-function writeAtomic(path: string, data: string | Uint8Array): void {
-  mkdirSync(dirname(path), { recursive: true });
-  const temp = join(dirname(path), `.${basename(path)}.${process.pid}.tmp`);
-  try {
-    writeFileSync(temp, data);
-    renameSync(temp, path);
-  } catch (err) {
-    rmSync(temp, { force: true });
-    throw err;
-  }
-}
 
 /** Deep copy with typed arrays turned into plain arrays and undefined fields dropped (stable for JSON and msgpack). */
 export function toPlain(value: unknown): unknown {
@@ -36,17 +26,17 @@ export function runReportToJson(report: RunReport): string {
 }
 
 export function writeRunReportJson(path: string, report: RunReport): void {
-  writeAtomic(path, runReportToJson(report));
+  writeFileAtomic(path, runReportToJson(report));
 }
 
 export function writeRunReportMsgpack(path: string, report: RunReport): void {
-  writeAtomic(path, encode(toPlain(report)));
+  writeFileAtomic(path, encode(toPlain(report)));
 }
 
 function csvCell(v: unknown): string {
   if (v === null || v === undefined) return '';
   const s = typeof v === 'number' ? (Number.isFinite(v) ? String(v) : '') : String(v);
-  return /[",\n\r]/.test(s) ? `"${s.replace(/"/g, '""')}"` : s;
+  return csvField(s);
 }
 
 /** Flattens the report (without per_request and timeseries) into dotted `field,value` rows. */
@@ -82,10 +72,10 @@ export function writeRunReportCsv(path: string, report: RunReport): string[] {
     const out = [cols.map(([k]) => k).join(',')];
     for (let i = 0; i < pr.request_id.length; i++) out.push(cols.map(([, v]) => csvCell(v[i])).join(','));
     const reqPath = requestsCsvPath(path);
-    writeAtomic(reqPath, out.join('\n') + '\n');
+    writeFileAtomic(reqPath, out.join('\n') + '\n');
     written.push(reqPath);
   }
-  writeAtomic(path, lines.join('\n') + '\n');
+  writeFileAtomic(path, lines.join('\n') + '\n');
   return written;
 }
 

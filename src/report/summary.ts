@@ -1,6 +1,6 @@
 // The run summary: throughput, latency statistics (ms), KV and prefix-cache figures, durations. Built from the metrics
 // (records) and the engine's run totals; written as JSON atomically and printed as text like LLMServingSim's summary.
-import { writeFileAtomic } from './atomicFile.js';
+import { writeFileAtomic } from '../atomicFile.js';
 import type { LatencyStats, ServingMetrics } from './metrics.js';
 
 export const SUMMARY_SCHEMA = 'servesim.summary/1';

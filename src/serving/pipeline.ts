@@ -75,8 +75,7 @@ export class PipelinedInstance extends Instance {
     sched.batch = this.spare.pop()!;
     // Iteration records of a pipelined instance tile its busy time (busy-time accounting, e.g. energy, sees no
     // overlap): each covers from the previous batch's completion (or its own start, if later) to its completion.
-    const prevEndNs = this.inFlightEndNs.length > 0 ? this.inFlightEndNs[this.inFlightEndNs.length - 1] : this.lastEndNs;
-    this.iteration.startNs = Math.max(nowNs, prevEndNs);
+    this.iteration.startNs = Math.max(nowNs, this.lastEndNs);
     this.iteration.endNs = endNs;
     this.lastEndNs = endNs;
     this.busyUntilNs = this.inFlightEndNs[0];

@@ -8,11 +8,14 @@
 // - least-loaded: the fewest outstanding requests (waiting + running); least-tokens: the fewest outstanding tokens
 //   (prompt + output of every routed, unfinished request). Both scan from a rotating start like load.
 // - kv-aware: the lowest projected KV utilisation, (blocks pinned + blocks the waiting queue will need) / pool
-//   blocks; ties → fewer outstanding requests.
+//   blocks (a long queue is estimated from its head); ties → fewer outstanding requests.
 // - prefix-aware: the longest prefix-cache hit for the request (blocks resident now), ties → least loaded.
 import { Rng } from '../rng.js';
 import type { Instance } from './instance.js';
 import type { ServingRequest } from './request.js';
+
+/** Waiting requests the kv-aware router reads per instance and decision. */
+const KV_SCAN = 32;
 
 export const ROUTER_POLICIES = ['load', 'round-robin', 'random', 'least-loaded', 'least-tokens', 'kv-aware', 'prefix-aware'] as const;
 export type RouterPolicy = (typeof ROUTER_POLICIES)[number];
@@ -38,6 +41,11 @@ export class Router {
     if (pool.length === 0) throw new Error('Router: empty instance pool');
     this.rng = policy === 'random' ? new Rng(seed, streamName) : undefined;
     this.outstandingTokens = new Float64Array(instances.length);
+  }
+
+  /** The first instance of the pool (whose knobs hash new requests). */
+  get firstInPool(): number {
+    return this.pool[0];
   }
 
   /** Index (into instances) of the instance that takes `req` (its hashes, if any, cut in hashBlockSize-token blocks). */
@@ -79,9 +87,13 @@ export class Router {
         return this.outstandingTokens[index];
       case 'kv-aware': {
         const kv = s.kv;
-        let need = kv.usedBlocks;
-        // The waiting queue's blocks (its prompts), which admission will take; O(queue), fine for a router decision.
-        for (let i = 0; i < s.waiting.length; i++) need += Math.ceil(s.waiting.at(i).numReached / kv.blockSize);
+        // The waiting queue's blocks (its prompts), which admission will take: summed over its first KV_SCAN
+        // requests and scaled up to the whole queue beyond that (O(1) per decision even when overloaded).
+        const q = s.waiting.length;
+        const scan = Math.min(q, KV_SCAN);
+        let queued = 0;
+        for (let i = 0; i < scan; i++) queued += Math.ceil(s.waiting.at(i).numReached / kv.blockSize);
+        const need = kv.usedBlocks + (scan > 0 ? (queued * q) / scan : 0);
         // Ties (e.g. all empty) fall to fewer outstanding requests, at a weight below one block.
         return need / kv.numBlocks + (s.waiting.length + s.running.length) * 1e-9;
       }

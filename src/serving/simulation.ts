@@ -9,15 +9,16 @@
 // iterations), as LLMServingSim's backend does; this reproduces its multi-instance example to the ns.
 // Mode 'vllm' has the same semantics except that cross-instance polling, plus the departures towards real vLLM in
 // vllmMode.ts (async scheduling's one-step admission lag here; the calibrated step time is applied by simulate.ts).
+// The cluster (pools, routers, pipelined instances, KV tiers, speculative decoders) is built by cluster.ts. Under P/D a
+// request leaves its prefill instance with its first token (onHandoff) and reaches a decode instance when its KV lands
+// (KV_ARRIVED); a pipelined instance (pp > 1) keeps up to pp batches in flight, one BATCH_DONE each.
 import { EventLoop } from '../engine/eventLoop.js';
 import { InputError } from '../errors.js';
-import { Instance } from './instance.js';
-import { ServingRequest } from './request.js';
-import { KvTiers } from './kvTiers.js';
+import { buildCluster } from './cluster.js';
+import { kvTransferNs, TransferQueue } from './disaggregation.js';
+import type { Instance } from './instance.js';
 import { PipelinedInstance } from './pipeline.js';
-import { SpeculativeDecoder } from './speculative.js';
-import { Router } from './router.js';
-import { DEFAULT_KV_LINK, kvTransferNs, TransferQueue, withTrailingSend } from './disaggregation.js';
+import { ServingRequest } from './request.js';
 import type { RequestRecord, RunOptions, RunTotals, TickStatus } from './types.js';
 
 const BATCH_DONE = 0; // a: instance index
@@ -56,58 +57,10 @@ export function runServing(opts: RunOptions): RunTotals {
   const logIntervalNs = opts.logIntervalNs ?? 1_000_000_000;
   if (!(logIntervalNs > 0) || !Number.isSafeInteger(logIntervalNs)) throw new Error(`runServing: logIntervalNs must be a positive integer, got ${logIntervalNs}`);
 
-  const kvLink = opts.kvTransferLink ?? DEFAULT_KV_LINK;
-  // compat 'llmservingsim2': a P/D prefill iteration ends with its last layer's KV send (see disaggregation.ts).
-  const trailingSend = opts.compat === 'llmservingsim2';
-  const instances = opts.instances.map((s) => {
-    if (s.pipeline) {
-      if (s.pdRole) throw new InputError(`instance ${s.instanceId}: pipeline parallelism with pd_type is not supported yet`, { field: 'pp_size' });
-      return new PipelinedInstance(s, s.pipeline, opts.counterIndex);
-    }
-    if (s.pdRole !== 'prefill' || !trailingSend) return new Instance(s, opts.counterIndex);
-    if (!(s.kvBytesPerToken! > 0) || !(s.numLayers! > 0)) throw new Error(`runServing: prefill instance ${s.instanceId} needs kvBytesPerToken and numLayers`);
-    return new Instance({ ...s, cost: withTrailingSend(s.cost, kvLink, s.kvBytesPerToken! / s.numLayers!) }, opts.counterIndex);
-  });
-  // Pools (P/D disaggregation, README §2.8/§3.3): new requests go to prefill-capable instances; requests leaving a
-  // prefill instance go to the decode instances, by the same policy.
-  const routerPolicy = opts.router ?? 'load';
-  const roles = opts.instances.map((s) => s.pdRole);
-  const entryPool = roles.flatMap((r, i) => (r === 'decode' ? [] : [i]));
-  const decodePool = roles.flatMap((r, i) => (r === 'decode' ? [i] : []));
-  const hasPrefillRole = roles.includes('prefill');
-  if (entryPool.length === 0) throw new InputError('every instance has pd_type decode: at least one prefill instance is needed', { field: 'pd_type' });
-  if (hasPrefillRole !== decodePool.length > 0) {
-    throw new InputError(`P/D disaggregation needs both prefill and decode instances; got ${hasPrefillRole ? 'no decode' : 'no prefill'} instance`, { field: 'pd_type' });
-  }
-  const router = new Router(instances, entryPool, routerPolicy, opts.seed ?? 0);
-  const decodeRouter = decodePool.length > 0 ? new Router(instances, decodePool, routerPolicy, opts.seed ?? 0, 'routing-decode') : undefined;
+  const { instances, roles, decodePool, router, decodeRouter, kvLink, tiersOf, specOf } = buildCluster(opts);
   const transfers = new TransferQueue();
-  for (let i = 0; i < instances.length; i++) {
-    if (roles[i] !== 'prefill') continue;
-    instances[i].scheduler.prefillOnly = true;
-    const bs = instances[i].scheduler.knobs.blockSize;
-    for (const d of decodePool) {
-      if (instances[d].scheduler.knobs.blockSize !== bs) {
-        throw new InputError(`P/D instances must share block_size: prefill instance ${instances[i].id} has ${bs}, decode instance ${instances[d].id} ${instances[d].scheduler.knobs.blockSize}`, { field: 'block_size' });
-      }
-    }
-    if (!(opts.instances[i].kvBytesPerToken! > 0)) throw new Error(`runServing: prefill instance ${instances[i].id} needs kvBytesPerToken for its KV transfer`);
-  }
-  const hashForRouting = routerPolicy === 'prefix-aware';
-  const tiersOf = opts.instances.map((s, i) => {
-    if (!s.kvTiers) return undefined;
-    const tiers = new KvTiers(s.kvTiers);
-    const sched = instances[i].scheduler;
-    sched.tiers = tiers;
-    if (s.kvTiers.prefix) sched.kv.onEvict = (hash) => tiers.offer(hash);
-    return tiers;
-  });
-  const specOf = opts.instances.map((s, i) => {
-    if (!s.speculative) return undefined;
-    const spec = new SpeculativeDecoder(s.speculative);
-    instances[i].scheduler.spec = spec;
-    return spec;
-  });
+  const hashForRouting = (opts.router ?? 'load') === 'prefix-aware';
+  const entryPool0 = router.firstInPool;
   let pdHandoffs = 0;
   const loop = new EventLoop();
 
@@ -143,7 +96,7 @@ export function runServing(opts: RunOptions): RunTotals {
       if (slot === pool.length) pool.push(new ServingRequest(slot));
       const req = pool[slot];
       // Hash as the first pool instance would (the prefix-aware router matches these hashes against every instance).
-      const k0 = instances[entryPool[0]].scheduler.knobs;
+      const k0 = instances[entryPool0].scheduler.knobs;
       const hashing = k0.enablePrefixCaching || hashForRouting;
       req.reset(spec, k0.blockSize, hashing);
       const index = router.pick(req, k0.blockSize);

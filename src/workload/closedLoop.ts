@@ -1,7 +1,7 @@
 // Closed loop: N users each send a request, wait for it to finish, think, and send again, until the total is
 // reached. All users send their first request at time 0; ids are given in order of sending.
 import { RngStreams, type Rng } from '../rng.js';
-import { createLengthSampler, type LengthSampler, type LengthSpec } from './lengths.js';
+import { lengthSamplerFor, type LengthSampler, type LengthSpec } from './lengths.js';
 import { PendingHeap } from './pendingHeap.js';
 import type { RequestSource, RequestSpec } from './types.js';
 
@@ -76,7 +76,7 @@ export interface ClosedLoopOptions {
 /** Closed loop with the 'lengths' and 'think' streams of `seed`. */
 export function createClosedLoopSource(options: ClosedLoopOptions): ClosedLoopSource {
   const streams = new RngStreams(options.seed);
-  const lengths = 'sample' in options.lengths ? options.lengths : createLengthSampler(options.lengths, streams.get('lengths'));
+  const lengths = lengthSamplerFor(options.lengths, streams);
   return new ClosedLoopSource(options.users, options.numRequests, thinkTime(options.thinkTime, streams.get('think')), lengths);
 }
 

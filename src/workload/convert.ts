@@ -1,12 +1,13 @@
 // `sim dataset convert`: ShareGPT JSON → LLMServingSim TSV or JSONL, with token counts from a real tokenizer and
 // Poisson arrivals from the 'arrivals' stream of the seed. JSONL output keeps the token ids (prefix caching).
+import { writeLinesAtomic } from '../atomicFile.js';
 import { InputError } from '../errors.js';
 import { Rng } from '../rng.js';
 import { createArrivalProcess } from './arrivals.js';
 import type { FlatRow } from './loadedWorkload.js';
 import { readShareGpt } from './sharegpt.js';
 import { loadTokenizer } from './tokenizer.js';
-import { writableFormatOf, workloadLines, writeLinesAtomic } from './writers.js';
+import { writableFormatOf, workloadLines } from './writers.js';
 
 export interface ConvertOptions {
   tokenizer?: string;

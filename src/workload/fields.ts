@@ -34,6 +34,14 @@ export function numberFromCell(cell: string | undefined, field: string, at: Line
   return value;
 }
 
+/** An integer of at least `min` in a TSV/CSV cell (0: arrival times; 1: token counts). */
+export function intFromCell(cell: string | undefined, field: string, at: LinePlace, min: 0 | 1): number {
+  const what = min === 0 ? 'a non-negative integer' : 'a positive integer';
+  const value = numberFromCell(cell, field, at, what);
+  if (!Number.isSafeInteger(value) || value < min) throw new InputError(`expected ${what}, got ${JSON.stringify(cell?.trim())}`, { ...at, field });
+  return value;
+}
+
 /** An optional array of non-negative integer token ids. */
 export function tokenIds(value: unknown, field: string, at: LinePlace): number[] | undefined {
   if (value === undefined || value === null) return undefined;

@@ -1,6 +1,6 @@
 // Length samplers: (input, output) token counts per request, from a fixed pair, a distribution, or a dataset
 // sampled with replacement. sample() returns the same object each call (no allocation per request).
-import type { Rng } from '../rng.js';
+import type { Rng, RngStreams } from '../rng.js';
 import type { LoadedWorkload } from './loadedWorkload.js';
 
 export interface LengthPair {
@@ -25,6 +25,11 @@ export type LengthSpec =
   | { kind: 'fixed'; inputToks: number; outputToks: number }
   | { kind: 'uniform'; input: readonly [number, number]; output: readonly [number, number] }
   | { kind: 'lognormal'; input: LognormalAxis; output: LognormalAxis };
+
+/** A ready sampler as given, or one drawn from the 'lengths' stream of `streams` (what every synthetic source does). */
+export function lengthSamplerFor(lengths: LengthSpec | LengthSampler, streams: RngStreams): LengthSampler {
+  return 'sample' in lengths ? lengths : createLengthSampler(lengths, streams.get('lengths'));
+}
 
 export function createLengthSampler(spec: LengthSpec, rng: Rng): LengthSampler {
   const pair: LengthPair = { inputToks: 0, outputToks: 0 };

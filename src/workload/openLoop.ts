@@ -2,7 +2,7 @@
 // one request ahead, so a million requests hold no array.
 import { RngStreams } from '../rng.js';
 import { createArrivalProcess, type ArrivalProcess, type ArrivalSpec } from './arrivals.js';
-import { createLengthSampler, type LengthSampler, type LengthSpec } from './lengths.js';
+import { lengthSamplerFor, type LengthSampler, type LengthSpec } from './lengths.js';
 import type { RequestSource, RequestSpec } from './types.js';
 
 export class OpenLoopSource implements RequestSource {
@@ -49,6 +49,6 @@ export interface OpenLoopOptions {
 /** Open loop with the 'arrivals' and 'lengths' streams of `seed`. */
 export function createOpenLoopSource(options: OpenLoopOptions): OpenLoopSource {
   const streams = new RngStreams(options.seed);
-  const lengths = 'sample' in options.lengths ? options.lengths : createLengthSampler(options.lengths, streams.get('lengths'));
+  const lengths = lengthSamplerFor(options.lengths, streams);
   return new OpenLoopSource(options.numRequests, createArrivalProcess(options.arrival, streams.get('arrivals')), lengths);
 }

@@ -1,7 +1,7 @@
 // Write flat workloads as LLMServingSim v0.2.1 TSV or LLMServingSim 2.0 JSONL. The file appears whole or not at
 // all: lines go to a temp file beside the target, renamed over it at the end.
-import { closeSync, mkdirSync, openSync, renameSync, rmSync, writeSync } from 'node:fs';
-import { basename, dirname, extname, join } from 'node:path';
+import { extname } from 'node:path';
+import { writeLinesAtomic } from '../atomicFile.js';
 import { InputError } from '../errors.js';
 import { formatJsonlRow } from './jsonl.js';
 import type { FlatRow } from './loadedWorkload.js';
@@ -33,33 +33,4 @@ export function workloadText(rows: Iterable<FlatRow>, format: WritableFormat): s
 /** Write rows to `file` (format from its extension), atomically. */
 export function writeWorkloadFile(file: string, rows: Iterable<FlatRow>): void {
   writeLinesAtomic(file, workloadLines(rows, writableFormatOf(file)));
-}
-
-const FLUSH_CHARS = 1 << 16;
-
-export function writeLinesAtomic(file: string, lines: Iterable<string>): void {
-  const dir = dirname(file);
-  mkdirSync(dir, { recursive: true });
-  const temp = join(dir, `.${basename(file)}.${process.pid}.tmp`);
-  const fd = openSync(temp, 'w');
-  try {
-    let chunk: string[] = [];
-    let chars = 0;
-    for (const line of lines) {
-      chunk.push(line);
-      chars += line.length;
-      if (chars >= FLUSH_CHARS) {
-        writeSync(fd, chunk.join(''));
-        chunk = [];
-        chars = 0;
-      }
-    }
-    writeSync(fd, chunk.join(''));
-    closeSync(fd);
-  } catch (err) {
-    closeSync(fd);
-    rmSync(temp, { force: true });
-    throw err;
-  }
-  renameSync(temp, file);
 }
