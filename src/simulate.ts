@@ -375,9 +375,10 @@ async function buildInstance(
   const modelNames = [...new Set([plan.modelName, model.hfId, model.hfId.replace(/-Instruct$/i, '')])];
   const variant = variantName(weightDtype, kvDtype);
   const perf = findPerfSource(s.perfModels, [plan.hardwareLabel, hardware.name], modelNames, variant, tp, warnings);
-  // A batch holds at most max_num_seqs requests, and at most one request per token of the step's budget.
+  // A batch holds at most max_num_seqs requests, and at most one request per token of the step's budget. With
+  // speculative decoding each verified position is its own row (src/serving/instance.ts), so up to one row per token.
   const tokenBudget = Math.min(knobs.maxNumBatchedTokens > 0 ? knobs.maxNumBatchedTokens : model.maxPositionEmbeddings, model.maxPositionEmbeddings);
-  const maxBatch = knobs.maxNumSeqs > 0 ? Math.min(knobs.maxNumSeqs, tokenBudget) : tokenBudget;
+  const maxBatch = knobs.maxNumSeqs > 0 && !s.speculative ? Math.min(knobs.maxNumSeqs, tokenBudget) : tokenBudget;
   const cost = await CostModel.load({
     model,
     hardware,

@@ -3,37 +3,14 @@
 import { existsSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { describe, expect, it, vi } from 'vitest';
-import { main } from '../src/cli/index.js';
+import { describe, expect, it } from 'vitest';
 import { PACKAGE_ROOT } from '../src/cost/native.js';
+import { sim } from './cli-harness.js';
 
 const REF = join(PACKAGE_ROOT, '..', 'shared', 'reference', 'llmservingsim2');
 const haveRef = existsSync(join(REF, 'workloads', 'example_trace.jsonl'));
 const haveAddon = existsSync(join(PACKAGE_ROOT, 'build', 'Release', 'servesim.node'));
 const TRACE = join(REF, 'workloads', 'example_trace.jsonl');
-
-async function sim(args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
-  let stdout = '';
-  let stderr = '';
-  let code = 0;
-  const so = vi.spyOn(process.stdout, 'write').mockImplementation((s: string | Uint8Array) => ((stdout += String(s)), true));
-  const se = vi.spyOn(process.stderr, 'write').mockImplementation((s: string | Uint8Array) => ((stderr += String(s)), true));
-  const ex = vi.spyOn(process, 'exit').mockImplementation(((c?: number) => {
-    code = c ?? 0;
-    throw new Error(`process.exit(${c})`);
-  }) as typeof process.exit);
-  try {
-    await main(args);
-  } catch (err) {
-    if (code === 0) code = -1;
-    stderr += `\n[thrown] ${(err as Error).message}`;
-  } finally {
-    so.mockRestore();
-    se.mockRestore();
-    ex.mockRestore();
-  }
-  return { code, stdout, stderr };
-}
 
 function summary(dir: string) {
   return JSON.parse(readFileSync(join(dir, 'summary.json'), 'utf8'));

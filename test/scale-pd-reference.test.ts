@@ -5,16 +5,14 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { CostModel } from '../src/cost/costModel.js';
 import { PACKAGE_ROOT } from '../src/cost/native.js';
-import { resolveHardware } from '../src/scenario/hardware.js';
 import { resolveModel } from '../src/scenario/model.js';
 import { kvBytesPerToken, weightBytesPerRank } from '../src/scenario/modelMath.js';
 import { planKvBlocks } from '../src/serving/memoryPlan.js';
 import { runServing } from '../src/serving/simulation.js';
 import { DEFAULT_KNOBS, type InstanceSetup, type RequestRecord } from '../src/serving/types.js';
 import { loadWorkload } from '../src/workload/load.js';
-import { withLayerEvents } from './layer-events.js';
+import { referenceInstanceCost } from './reference-instance.js';
 
 const REF = join(PACKAGE_ROOT, '..', 'shared', 'reference', 'llmservingsim2');
 const haveRef = existsSync(join(REF, 'outputs', 'example_pd_run.csv'));
@@ -44,22 +42,12 @@ describe.skipIf(!haveRef || !haveAddon)('P/D disaggregation vs LLMServingSim 2.0
     const node = cluster.nodes[0];
     const instances: InstanceSetup[] = [];
     for (const [instanceId, inst] of node.instances.entries()) {
-      const cost = await CostModel.load({
-        model,
-        hardware: resolveHardware(inst.hardware),
-        weightDtype: 'bf16',
-        kvDtype: 'bf16',
-        tp: 1,
-        perfBundle: join(REF, 'profiler', 'perf', inst.hardware, 'meta-llama', 'Llama-3.1-8B', 'bf16'),
-        npuMemBwGBps: inst.npu_mem.mem_bw,
-        hostMem: { bandwidthGBps: node.cpu_mem.mem_bw, latencyNs: node.cpu_mem.mem_latency },
-        maxBatch: 128,
-      });
+      const cost = await referenceInstanceCost(REF, model, node, inst);
       const kvBytes = kvBytesPerToken(model, 'bf16', { tp: 1, pp: 1 });
       instances.push({
         instanceId,
         modelName: inst.model_name,
-        cost: withLayerEvents(cost, model.numLayers),
+        cost,
         knobs: { ...DEFAULT_KNOBS },
         numKvBlocks: planKvBlocks({ memSizeGiB: inst.npu_mem.mem_size, memUtil: 0.9, weightBytes: weightBytesPerRank(model, 'bf16', { tp: 1, pp: 1, ep: 1 }), kvBytesPerToken: kvBytes, blockSize: 16 }),
         maxPositionEmbeddings: model.maxPositionEmbeddings,

@@ -41,9 +41,10 @@ describe('speculative decoding', () => {
   it('acceptance 1.0: each target step verifies k + 1 tokens and yields k + 1 tokens', () => {
     // 8-token prompt, 9 output tokens, k = 3: the prefill gives token 1; then two steps of 4 tokens each (4 + 4 = 8).
     const { records, costs, totals } = run([spec(0, 0, 8, 9)], { method: 'ngram', numSpeculativeTokens: 3, acceptanceRate: 1 });
-    expect(costs[0].batches.map((b) => b.newTokens)).toEqual([[8], [4], [4]]);
-    // Verification at the context already in the cache: 8, then 8 + 4.
-    expect(costs[0].batches.map((b) => b.computedBefore)).toEqual([[0], [8], [12]]);
+    // The kernel sees a verification of d drafts as d + 1 one-token rows at contexts c, c + 1, ..., c + d (decode-shaped
+    // attention, one logit row per position), not as a (d + 1)-token prefill chunk.
+    expect(costs[0].batches.map((b) => b.newTokens)).toEqual([[8], [1, 1, 1, 1], [1, 1, 1, 1]]);
+    expect(costs[0].batches.map((b) => b.computedBefore)).toEqual([[0], [8, 9, 10, 11], [12, 13, 14, 15]]);
     const r = records[0];
     const step = A + B * 4;
     expect(Array.from(r.itlNs)).toEqual([step, 0, 0, 0, step, 0, 0, 0]);
@@ -56,7 +57,8 @@ describe('speculative decoding', () => {
   it('acceptance 0: one token per step, still paying for k + 1; drafts shrink near the end', () => {
     const { records, costs } = run([spec(0, 0, 8, 6)], { method: 'ngram', numSpeculativeTokens: 3, acceptanceRate: 0 });
     // Remaining after the prefill: 5 tokens → drafts min(3, 4), min(3, 3), min(3, 2), min(3, 1), 0.
-    expect(costs[0].batches.map((b) => b.newTokens[0])).toEqual([8, 4, 4, 3, 2, 1]);
+    const tokensPerStep = (b: { newTokens: number[] }) => b.newTokens.reduce((x, y) => x + y, 0);
+    expect(costs[0].batches.map(tokensPerStep)).toEqual([8, 4, 4, 3, 2, 1]);
     expect(records[0].itlNs.length).toBe(5);
     expect(Array.from(records[0].itlNs).every((x) => x > 0)).toBe(true);
   });
@@ -64,7 +66,7 @@ describe('speculative decoding', () => {
   it('an accepted-count distribution: always 2 of 3 accepted gives 3 tokens per step', () => {
     const { costs, totals } = run([spec(0, 0, 8, 10)], { method: 'ngram', numSpeculativeTokens: 3, acceptedDistribution: [0, 0, 1, 0] });
     // 9 tokens after the first: 3 steps of 3; the last proposes only 2 drafts (3 tokens left) and both are accepted.
-    expect(costs[0].batches.map((b) => b.newTokens[0])).toEqual([8, 4, 4, 3]);
+    expect(costs[0].batches.map((b) => b.newTokens.reduce((x, y) => x + y, 0))).toEqual([8, 4, 4, 3]);
     expect(totals.specAcceptedTokens).toBe(6);
   });
 
@@ -82,7 +84,8 @@ describe('speculative decoding', () => {
     const draft = new LinearCost(1000, 10);
     const { iterations, costs } = run([spec(0, 0, 8, 5), spec(1, 0, 8, 5)], { method: 'draft', numSpeculativeTokens: 3, acceptanceRate: 1, draftCost: draft });
     // Step 2 (first decode): target verifies 4 + 4 tokens; draft 3 × (1000 + 10·2).
-    expect(costs[0].batches[1].newTokens).toEqual([4, 4]);
+    expect(costs[0].batches[1].newTokens).toEqual([1, 1, 1, 1, 1, 1, 1, 1]);
+    expect(costs[0].batches[1].computedBefore).toEqual([8, 9, 10, 11, 8, 9, 10, 11]);
     expect(iterations[1].endNs - iterations[1].startNs).toBe(A + B * 8 + 3 * (1000 + 10 * 2));
     expect(draft.batches[0]).toEqual({ newTokens: [1, 1], computedBefore: [8, 8] });
   });

@@ -18,7 +18,7 @@ import { planKvBlocks } from '../src/serving/memoryPlan.js';
 import { runServing } from '../src/serving/simulation.js';
 import { DEFAULT_KNOBS, type CostModelLike, type RequestRecord } from '../src/serving/types.js';
 import { loadWorkload } from '../src/workload/load.js';
-import { withLayerEvents } from './layer-events.js';
+import { referenceInstanceCost } from './reference-instance.js';
 
 const REF = join(PACKAGE_ROOT, '..', 'shared', 'reference', 'llmservingsim2');
 const haveRef = existsSync(join(REF, 'bench', 'examples'));
@@ -248,7 +248,7 @@ describe.skipIf(!haveRef || !haveAddon)('LLMServingSim 2.0 validation runs, full
 });
 
 // The documented 10-request multi-instance example (README §7.3; two RTX PRO 6000 instances, LOAD routing), with
-// the layer-node events LLMServingSim re-polls idle instances at (withLayerEvents).
+// the layer-node events LLMServingSim re-polls idle instances at (referenceInstanceCost).
 describe.skipIf(!haveRef || !haveAddon)('LLMServingSim 2.0 multi-instance example (needs ../shared and the built addon)', () => {
   it('example_multi_run.csv: both instances, every row to the ns (LLMServingSim lists rows per instance)', async () => {
     const cluster = JSON.parse(readFileSync(join(REF, 'configs', 'cluster', 'single_node_multi_instance.json'), 'utf8'));
@@ -256,17 +256,7 @@ describe.skipIf(!haveRef || !haveAddon)('LLMServingSim 2.0 multi-instance exampl
     const node = cluster.nodes[0];
     const instances = [];
     for (const [instanceId, inst] of node.instances.entries()) {
-      const cost = await CostModel.load({
-        model,
-        hardware: resolveHardware(inst.hardware),
-        weightDtype: 'bf16',
-        kvDtype: 'bf16',
-        tp: 1,
-        perfBundle: join(REF, 'profiler', 'perf', inst.hardware, 'meta-llama', 'Llama-3.1-8B', 'bf16'),
-        npuMemBwGBps: inst.npu_mem.mem_bw,
-        hostMem: { bandwidthGBps: node.cpu_mem.mem_bw, latencyNs: node.cpu_mem.mem_latency },
-        maxBatch: 128,
-      });
+      const cost = await referenceInstanceCost(REF, model, node, inst);
       const numKvBlocks = planKvBlocks({
         memSizeGiB: inst.npu_mem.mem_size,
         memUtil: 0.9, // the CLI default (--npu-memory-utilization)
@@ -277,7 +267,7 @@ describe.skipIf(!haveRef || !haveAddon)('LLMServingSim 2.0 multi-instance exampl
       instances.push({
         instanceId,
         modelName: inst.model_name,
-        cost: withLayerEvents(cost, model.numLayers),
+        cost,
         knobs: { ...DEFAULT_KNOBS }, // the CLI defaults: max_num_seqs 128, 2048 tokens
         numKvBlocks,
         maxPositionEmbeddings: model.maxPositionEmbeddings,

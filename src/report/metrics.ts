@@ -227,6 +227,15 @@ export class LogHistogram {
     return sum;
   }
 
+  /** Add every value another histogram holds (counts are integers, so the result is the same as adding its values). */
+  merge(other: LogHistogram): void {
+    const counts = this.counts;
+    const theirs = other.counts;
+    for (let k = 0; k < counts.length; k++) counts[k] += theirs[k];
+    this.zeros += other.zeros;
+    this.total += other.total;
+  }
+
   /** Percentile with the same rank rule as percentileSorted (linear between the two closest ranks' bucket midpoints). */
   percentile(q: number): number {
     if (this.total === 0) return NaN;
@@ -291,6 +300,13 @@ export class MetricsAccumulator {
   private readonly e2e = new SampleBuffer();
   private itl = new SampleBuffer(4096);
   private itlHist: LogHistogram | undefined;
+  /**
+   * Set once this accumulator's gaps go to the histogram while every request so far was also added to a part
+   * (add(r, part)): from then on the parts hold every gap and the pooled histogram is built from them in result(),
+   * so a gap is binned once, not once here and once in its part. Undefined otherwise.
+   */
+  private itlParts: Set<MetricsAccumulator> | undefined;
+  private partsSeen: Set<MetricsAccumulator> | undefined = new Set(); // every part given so far; undefined once an add had none
   private itlCount = 0;
   private itlSum = 0;
   requests = 0;
@@ -299,7 +315,12 @@ export class MetricsAccumulator {
 
   constructor(private readonly itlExactCap = 8_000_000) {}
 
-  add(r: RequestTimings): void {
+  /**
+   * Add a finished request; with `part` (e.g. its instance's accumulator) the request is added there too and, past
+   * the exact cap, its gaps are binned only there (the pooled histogram is the sum of the parts'). Returns the sum
+   * of the request's ITL gaps.
+   */
+  add(r: RequestTimings, part?: MetricsAccumulator): number {
     this.requests++;
     this.inputTokens += r.inputToks;
     this.outputTokens += r.outputToks;
@@ -309,13 +330,41 @@ export class MetricsAccumulator {
     const gaps = r.itlNs;
     const n = gaps.length;
     this.itlCount += n;
+    const partSum = part !== undefined ? part.add(r) : 0;
+    if (part === undefined) this.partsSeen = undefined;
+    else this.partsSeen?.add(part);
+    if (this.itlParts !== undefined) {
+      if (part === undefined || !this.itlParts.has(part)) throw new Error('internal: MetricsAccumulator pools its parts\' gaps, so every add() needs one of its parts');
+      this.itlSum += partSum; // the part summed the same gaps in the same order
+      return partSum;
+    }
     if (!this.itlHist && this.itl.length + n > this.itlExactCap) {
+      this.itl = new SampleBuffer(1); // release the exact buffer's memory
+      if (this.partsSeen !== undefined) {
+        // Every gap so far is also in a part: result() pools the parts' gaps instead of binning them twice.
+        this.itlParts = this.partsSeen;
+        this.partsSeen = undefined;
+        this.itlSum += partSum;
+        return partSum;
+      }
       // Too many gaps to keep exactly: move what we have into the histogram and continue there.
       this.itlHist = new LogHistogram();
       this.itlHist.addAll(this.itl.values());
-      this.itl = new SampleBuffer(1); // release the exact buffer's memory
     }
-    this.itlSum += this.itlHist ? this.itlHist.addAll(gaps) : this.itl.pushAll(gaps);
+    const sum = this.itlHist ? this.itlHist.addAll(gaps) : this.itl.pushAll(gaps);
+    this.itlSum += sum;
+    return sum;
+  }
+
+  /** The histogram of every gap added (built from the parts when they hold the gaps). */
+  private pooledHistogram(): LogHistogram | undefined {
+    if (this.itlParts === undefined) return this.itlHist;
+    const h = new LogHistogram();
+    for (const part of this.itlParts) {
+      if (part.itlHist) h.merge(part.itlHist);
+      else h.addAll(part.itl.values());
+    }
+    return h;
   }
 
   /** Statistics over everything added so far; `durationNs` is the simulated (or measured) makespan. */
@@ -323,8 +372,9 @@ export class MetricsAccumulator {
     const seconds = durationNs / 1e9;
     const rate = (x: number) => (seconds > 0 ? x / seconds : 0);
     let itlMs: LatencyStats;
-    if (this.itlHist) {
-      const h = this.itlHist;
+    const pooled = this.pooledHistogram();
+    if (pooled) {
+      const h = pooled;
       itlMs = {
         count: this.itlCount,
         mean: (this.itlSum / this.itlCount) * NS_TO_MS,
@@ -350,7 +400,7 @@ export class MetricsAccumulator {
       tpotMs: latencyStats(this.tpot.values(), this.tpot.length, NS_TO_MS),
       itlMs,
       e2eMs: latencyStats(this.e2e.values(), this.e2e.length, NS_TO_MS),
-      itlApproximate: this.itlHist !== undefined,
+      itlApproximate: pooled !== undefined,
     };
   }
 }

@@ -49,6 +49,34 @@ export class Instance {
     this.scheduler.addRequest(req);
   }
 
+  /**
+   * Speculative verification of d drafts is d + 1 query tokens of one request, each attending to the context before
+   * it: the cost of d + 1 decodes at contexts c, c + 1, ..., c + d (same dense tokens, one logit row per position),
+   * not of a (d + 1)-token prefill chunk, which the kernel's LLMServingSim rule (num_new > 1 = prefill) would lump
+   * into one prefill with a summed KV history. Returns the number of rows filled.
+   */
+  private fillVerificationRows(n: number, reqs: readonly ServingRequest[], numNew: ArrayLike<number>, before: ArrayLike<number>): number {
+    const cost = this.cost;
+    let rows = 0;
+    for (let i = 0; i < n; i++) {
+      const drafts = reqs[i].draftTokens;
+      const expand = drafts > 0 ? drafts + 1 : 1;
+      if (rows + expand > cost.newTokens.length) {
+        throw new Error(`instance ${this.id}: speculative batch needs ${rows + expand} rows; the cost model holds ${cost.newTokens.length}`);
+      }
+      if (drafts > 0) {
+        for (let j = 0; j <= drafts; j++) {
+          cost.newTokens[rows] = 1;
+          cost.computedBefore[rows++] = before[i] + j;
+        }
+      } else {
+        cost.newTokens[rows] = numNew[i];
+        cost.computedBefore[rows++] = before[i];
+      }
+    }
+    return rows;
+  }
+
   /** Schedule and time the next batch at nowNs. Returns its end time, or -1 if there is nothing to run. */
   startBatch(nowNs: number): number {
     const batch = this.scheduler.schedule(nowNs);
@@ -60,11 +88,16 @@ export class Instance {
     }
     const newTokens = cost.newTokens;
     const computedBefore = cost.computedBefore;
-    for (let i = 0; i < n; i++) {
-      newTokens[i] = batch.numNew[i];
-      computedBefore[i] = batch.computedBefore[i];
+    let rows = n;
+    if (this.scheduler.spec === undefined) {
+      for (let i = 0; i < n; i++) {
+        newTokens[i] = batch.numNew[i];
+        computedBefore[i] = batch.computedBefore[i];
+      }
+    } else {
+      rows = this.fillVerificationRows(batch.count, batch.reqs, batch.numNew, batch.computedBefore);
     }
-    const latencyNs = cost.iterate(n, nowNs);
+    const latencyNs = cost.iterate(rows, nowNs);
     if (!(latencyNs >= 0) || !Number.isSafeInteger(latencyNs)) {
       throw new Error(`instance ${this.id}: cost model returned ${latencyNs} ns for a batch; expected a non-negative integer`);
     }
