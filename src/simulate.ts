@@ -231,8 +231,8 @@ export function runPrepared(p: PreparedRun, hooks: SimulateHooks = {}): Simulati
       kvTransferLink: p.kvTransferLink,
       observer: {
         onRequest(r) {
-          metrics.add(r);
-          perInstance?.get(r.instanceId)?.add(r);
+          // The instance's accumulator is a part of the run's: past the exact cap each gap is binned once, there.
+          metrics.add(r, perInstance?.get(r.instanceId));
           csv?.write(r);
           hooks.onRequest?.(r);
         },
@@ -286,6 +286,8 @@ interface InstancePlan {
   link?: { bandwidthGBps: number; latencyNs: number };
   hostMem?: { bandwidthGBps: number; latencyNs: number };
   pdRole?: 'prefill' | 'decode';
+  /** LLMServingSim dp_group: members step together (src/serving/dpGroup.ts). */
+  dpGroup?: string;
   /** Host memory of the instance's node (GiB) and the cluster's CXL pool, for KV tiers. */
   hostMemGiB?: number;
   cxl?: { memSizeGB: number; memBandwidthGBps: number; memLatencyNs: number; numDevices: number };
@@ -438,6 +440,11 @@ async function buildInstance(
     ...(s.kvOffload && (s.kvOffload.swap || s.kvOffload.prefixTier) ? { kvTiers: kvTiersFor(s.kvOffload, plan, hardware.interconnect.pcieGBps, kvBytes, knobs.blockSize, where) } : {}),
     ...(plan.pdRole ? { pdRole: plan.pdRole } : {}),
   };
+  if (plan.dpGroup !== undefined) {
+    // Wave-synchronised DP groups (dpGroup.ts) do not combine with PP, P/D or speculative decoding yet.
+    if (pp === 1 && !plan.pdRole && !speculative) Object.assign(setup, { dpGroup: plan.dpGroup, dpPad: cost.dpPad });
+    else warnings.push(`instance ${id}: dp_group '${plan.dpGroup}' with pp, pd_type or speculative decoding is simulated as an independent replica`);
+  }
   return { setup, info };
 }
 
@@ -524,8 +531,7 @@ async function plansFromCluster(file: string, warnings: string[]): Promise<Insta
     for (const inst of node.instances) {
       const at = { file, field: inst.path };
       // EP spanning a DP group (ep > tp, allowed by the loader only inside a group): each member holds E / ep experts
-      // and its MoE collectives span ep ranks, but the members are not wave-synchronised (README §2.7) yet.
-      if (inst.ep > inst.tp) warnings.push(`instance ${inst.instanceId}: ep_size ${inst.ep} spans its dp_group; members run unsynchronised (no dummy batches or padding)`);
+      // and its MoE collectives span ep ranks; the members step together (README §2.7, src/serving/dpGroup.ts).
       const o = inst.overrides;
       try {
         resolveHardware(inst.hardware);
@@ -538,7 +544,6 @@ async function plansFromCluster(file: string, warnings: string[]): Promise<Insta
         if (o[k]) throw new InputError(`${k} is not supported yet`, at);
       }
       if (inst.placement) warnings.push(`instance ${inst.instanceId}: 'placement' is ignored (weights and KV stay on the GPU)`);
-      if (inst.dpGroup !== null) warnings.push(`instance ${inst.instanceId}: dp_group '${inst.dpGroup}' is simulated as an independent replica`);
       plans.push({
         modelName: inst.modelName,
         model: inst.model,
@@ -565,6 +570,7 @@ async function plansFromCluster(file: string, warnings: string[]): Promise<Insta
         hostMemGiB: node.cpuMem.memSizeGiB,
         ...(cfg.cxlMem ? { cxl: cfg.cxlMem } : {}),
         ...(inst.pdType ? { pdRole: inst.pdType } : {}),
+        ...(inst.dpGroup !== null ? { dpGroup: inst.dpGroup } : {}),
       });
     }
   }

@@ -6,7 +6,7 @@ import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { PACKAGE_ROOT } from '../src/cost/native.js';
 import { InputError } from '../src/errors.js';
-import { writeFileAtomic } from '../src/report/atomicFile.js';
+import { writeFileAtomic } from '../src/atomicFile.js';
 import {
   REQUESTS_CSV_HEADER, RequestsCsvWriter, csvField, formatRequestRow, parseRequestsCsv, pythonIntList, type RequestRow,
 } from '../src/report/requestsCsv.js';

@@ -54,6 +54,24 @@ describe('summary', () => {
     const quiet = formatSummaryText(buildSummary(twoRequests().result(4e9), { ...totals, preemptions: 0 }, 0.25));
     expect(quiet).not.toMatch(/Preemptions/);
   });
+
+  it('serving-at-scale counters appear (JSON and text) only when non-zero; acceptance = accepted / proposed', () => {
+    const plain = buildSummary(twoRequests().result(4e9), { ...totals, pdHandoffs: 0, specProposedTokens: 0 }, 0.25);
+    expect(Object.keys(plain)).not.toContain('pdHandoffs');
+    expect(Object.keys(plain)).not.toContain('specProposedTokens');
+    expect(formatSummaryText(plain)).not.toMatch(/P\/D|Speculative|swap-outs|lower tier/);
+    const scale = { ...totals, pdHandoffs: 2, kvSwapOuts: 5, kvTierHitTokens: 48, specProposedTokens: 40, specAcceptedTokens: 30 };
+    const s = buildSummary(twoRequests().result(4e9), scale, 0.25);
+    const parsed = JSON.parse(summaryJson(s));
+    expect(parsed).toMatchObject({ pdHandoffs: 2, kvSwapOuts: 5, kvTierHitTokens: 48, specProposedTokens: 40, specAcceptedTokens: 30 });
+    expect(parsed.specAcceptanceRate).toBeCloseTo(0.75, 12);
+    const text = formatSummaryText(s);
+    expect(text).toMatch(/^P\/D handoffs \(prefill to decode\):\s+2$/m);
+    expect(text).toMatch(/^KV swap-outs to a lower tier \(preemption\):\s+5$/m);
+    expect(text).toMatch(/^Prefix hit tokens loaded from a lower tier:\s+48$/m);
+    expect(text).toMatch(/^Speculative tokens proposed \/ accepted:\s+40 \/ 30$/m);
+    expect(text).toMatch(/^Speculative acceptance rate \(%\):\s+75\.00$/m);
+  });
 });
 
 describe('heartbeat', () => {

@@ -1,11 +1,10 @@
 // `sim impact`: simulate a scenario and account its energy and carbon (operational and embodied), writing a RunReport;
 // with --infra, run the Sim LLM Benchmark study of an infra JSON (CSV and PNG charts per users level and GPU).
 // Parses flags, calls simulateImpact() or runImpactStudy(), prints. No logic here.
-import { readFileSync } from 'node:fs';
 import type { Argv, CommandModule } from 'yargs';
 import { InputError } from '../errors.js';
 import { loadGridSeriesCsv, regionGrid, staticGrid } from '../energy/gridIntensity.js';
-import { powerFromClusterConfig } from '../energy/llmServingSimPower.js';
+import { clusterPowerBlock } from '../energy/llmServingSimPower.js';
 import type { HostChoice } from '../energy/setup.js';
 import { runImpactStudy, writeImpactStudy, levelTotal, type ImpactStudy } from '../energy/impactStudy.js';
 import { simulateImpact } from '../energy/simulatedRunReport.js';
@@ -117,17 +116,6 @@ export const impactCommand: CommandModule<object, ImpactArgs> = {
     if (a.out) process.stdout.write(`Saved the run report to ${writeRunReport(a.out, report).join(', ')}\n`);
   },
 };
-
-/** The LLMServingSim `power` block of a cluster config file (three-state power model), if its nodes have one. */
-export function clusterPowerBlock(file: string) {
-  let raw: unknown;
-  try {
-    raw = JSON.parse(readFileSync(file, 'utf8'));
-  } catch (err) {
-    throw new InputError(`cannot read cluster config: ${(err as Error).message}`, { file });
-  }
-  return powerFromClusterConfig(raw, file) ?? undefined;
-}
 
 function gridFromArgs(a: ImpactArgs) {
   const sources = [a.region, a.ci, a['ci-series']].filter((v) => v !== undefined).length;

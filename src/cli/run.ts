@@ -6,11 +6,11 @@ import { closestNames, InputError } from '../errors.js';
 import { ROUTER_POLICIES, type RouterPolicy } from '../serving/router.js';
 import { formatHeartbeat, formatHeartbeatDetail } from '../report/heartbeat.js';
 import { formatRunStart } from '../report/startBanner.js';
-import { writeFileAtomic } from '../report/atomicFile.js';
+import { writeFileAtomic } from '../atomicFile.js';
 import type { RunReport } from '../report/runReport.js';
 import { formatSummaryText, summaryJson, type RunSummary } from '../report/summary.js';
 import { simulateImpact } from '../energy/simulatedRunReport.js';
-import { clusterPowerBlock } from './impact.js';
+import { clusterPowerBlock } from '../energy/llmServingSimPower.js';
 import type { Scenario, WorkloadSpec } from '../simulate.js';
 
 const G_SIM = 'Scenario:';

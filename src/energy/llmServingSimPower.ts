@@ -1,5 +1,6 @@
 // LLMServingSim 2.0's `power` block of a cluster-config node (reference README §10, energy-model.md §4.2), read into
 // the three-state GPU parameters and host levels used here.
+import { readFileSync } from 'node:fs';
 import { z } from 'zod';
 import { InputError } from '../errors.js';
 import type { Factor, GpuPowerParams, HostPowerLevels } from './types.js';
@@ -106,4 +107,15 @@ export function powerFromClusterConfig(
   }
   const instancesPerNode = nodes.map((n) => (Array.isArray(n.instances) ? n.instances.length : 0));
   return { power, hardwareLabel, cpuMemGiB, instancesPerNode };
+}
+
+/** The `power` block of a cluster config file (three-state power model), if its nodes have one; undefined if not. */
+export function clusterPowerBlock(file: string): NonNullable<ReturnType<typeof powerFromClusterConfig>> | undefined {
+  let raw: unknown;
+  try {
+    raw = JSON.parse(readFileSync(file, 'utf8'));
+  } catch (err) {
+    throw new InputError(`cannot read cluster config: ${(err as Error).message}`, { file });
+  }
+  return powerFromClusterConfig(raw, file) ?? undefined;
 }

@@ -201,6 +201,7 @@ export class LogHistogram {
 
   /** Add every value of `vs`; returns their sum. One tight loop (the hot path of big runs: every token's gap). */
   addAll(vs: ArrayLike<number>): number {
+    if (vs instanceof Float64Array) return this.addAllWords(vs);
     const n = vs.length;
     const f64 = this.f64;
     const u32 = this.u32;
@@ -220,6 +221,33 @@ export class LogHistogram {
       }
       f64[0] = v;
       const k = (u32[hiWord] >>> shift) - base;
+      counts[k > last ? last : k]++;
+    }
+    this.zeros += zeros;
+    this.total += n;
+    return sum;
+  }
+
+  /** addAll for a Float64Array: the bucket comes from a 32-bit view of the values' own bytes (no scratch store). */
+  private addAllWords(vs: Float64Array): number {
+    const n = vs.length;
+    const words = new Uint32Array(vs.buffer, vs.byteOffset, 2 * n);
+    const hiWord = this.hiWord;
+    const counts = this.counts;
+    const last = counts.length - 1;
+    const shift = 20 - LogHistogram.MANTISSA_BITS;
+    const base = LogHistogram.MIN_EXP << LogHistogram.MANTISSA_BITS;
+    const ONE_HI = 0x3ff00000; // high word of 1.0: below it (or with the sign bit set) a value is < 1, or -0
+    let sum = 0;
+    let zeros = 0;
+    for (let i = 0; i < n; i++) {
+      sum += vs[i];
+      const hi = words[2 * i + hiWord];
+      if (hi < ONE_HI || hi >= 0x80000000) {
+        zeros++;
+        continue;
+      }
+      const k = (hi >>> shift) - base;
       counts[k > last ? last : k]++;
     }
     this.zeros += zeros;
@@ -334,13 +362,14 @@ export class MetricsAccumulator {
     if (part === undefined) this.partsSeen = undefined;
     else this.partsSeen?.add(part);
     if (this.itlParts !== undefined) {
-      if (part === undefined || !this.itlParts.has(part)) throw new Error('internal: MetricsAccumulator pools its parts\' gaps, so every add() needs one of its parts');
+      if (part === undefined) throw new Error('internal: MetricsAccumulator pools its parts\' gaps, so every add() needs one of its parts');
+      this.itlParts.add(part); // a part first seen now holds all its gaps too
       this.itlSum += partSum; // the part summed the same gaps in the same order
       return partSum;
     }
     if (!this.itlHist && this.itl.length + n > this.itlExactCap) {
-      this.itl = new SampleBuffer(1); // release the exact buffer's memory
       if (this.partsSeen !== undefined) {
+        this.itl = new SampleBuffer(1); // release the exact buffer's memory
         // Every gap so far is also in a part: result() pools the parts' gaps instead of binning them twice.
         this.itlParts = this.partsSeen;
         this.partsSeen = undefined;
@@ -350,6 +379,7 @@ export class MetricsAccumulator {
       // Too many gaps to keep exactly: move what we have into the histogram and continue there.
       this.itlHist = new LogHistogram();
       this.itlHist.addAll(this.itl.values());
+      this.itl = new SampleBuffer(1); // release the exact buffer's memory
     }
     const sum = this.itlHist ? this.itlHist.addAll(gaps) : this.itl.pushAll(gaps);
     this.itlSum += sum;
@@ -361,7 +391,8 @@ export class MetricsAccumulator {
     if (this.itlParts === undefined) return this.itlHist;
     const h = new LogHistogram();
     for (const part of this.itlParts) {
-      if (part.itlHist) h.merge(part.itlHist);
+      const theirs = part.pooledHistogram();
+      if (theirs) h.merge(theirs);
       else h.addAll(part.itl.values());
     }
     return h;

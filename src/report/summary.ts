@@ -14,9 +14,29 @@ export interface EngineTotals {
   prefixRequestedTokens: number;
   prefixHitTokens: number;
   iterations: number;
+  kvSwapOuts?: number;
+  kvTierHitTokens?: number;
+  pdHandoffs?: number;
+  specProposedTokens?: number;
+  specAcceptedTokens?: number;
 }
 
-export interface RunSummary {
+/** Serving-at-scale counters: each key appears in the summary only when the run made it non-zero (so single-GPU
+ * summaries keep their shape). */
+export interface ScaleCounters {
+  /** P/D: requests handed from a prefill to a decode instance. */
+  pdHandoffs?: number;
+  /** KV tiers: preemptions swapped out instead of recomputed. */
+  kvSwapOuts?: number;
+  /** KV tiers: prefix-cache hit tokens loaded from a lower tier. */
+  kvTierHitTokens?: number;
+  /** Speculative decoding: draft tokens proposed and accepted, and accepted / proposed. */
+  specProposedTokens?: number;
+  specAcceptedTokens?: number;
+  specAcceptanceRate?: number;
+}
+
+export interface RunSummary extends ScaleCounters {
   schema: typeof SUMMARY_SCHEMA;
   requests: number;
   inputTokens: number;
@@ -84,7 +104,21 @@ export function buildSummary(metrics: ServingMetrics, totals: EngineTotals, wall
     prefixRequestedTokens: totals.prefixRequestedTokens,
     prefixHitTokens: totals.prefixHitTokens,
     prefixHitRate: totals.prefixRequestedTokens > 0 ? totals.prefixHitTokens / totals.prefixRequestedTokens : 0,
+    ...scaleCounters(totals),
   };
+}
+
+function scaleCounters(t: EngineTotals): ScaleCounters {
+  const out: ScaleCounters = {};
+  if (t.pdHandoffs) out.pdHandoffs = t.pdHandoffs;
+  if (t.kvSwapOuts) out.kvSwapOuts = t.kvSwapOuts;
+  if (t.kvTierHitTokens) out.kvTierHitTokens = t.kvTierHitTokens;
+  if (t.specProposedTokens) {
+    out.specProposedTokens = t.specProposedTokens;
+    out.specAcceptedTokens = t.specAcceptedTokens ?? 0;
+    out.specAcceptanceRate = out.specAcceptedTokens / t.specProposedTokens;
+  }
+  return out;
 }
 
 /** JSON text of a summary (NaN statistics of empty sets become null, as JSON has no NaN). */
@@ -118,6 +152,15 @@ export function formatSummaryText(s: RunSummary): string {
     ['Peak KV cache use (%)', `${fmt(s.peakKvUse * 100)} (${s.peakKvBlocks} / ${s.kvBlocksTotal} blocks)`],
     ['Prefix cache hit rate (%)', `${fmt(s.prefixHitRate * 100)} (${s.prefixHitTokens} / ${s.prefixRequestedTokens} tokens)`],
   );
+  if (s.pdHandoffs) rows.push(['P/D handoffs (prefill to decode)', String(s.pdHandoffs)]);
+  if (s.kvSwapOuts) rows.push(['KV swap-outs to a lower tier (preemption)', String(s.kvSwapOuts)]);
+  if (s.kvTierHitTokens) rows.push(['Prefix hit tokens loaded from a lower tier', String(s.kvTierHitTokens)]);
+  if (s.specProposedTokens) {
+    rows.push(
+      ['Speculative tokens proposed / accepted', `${s.specProposedTokens} / ${s.specAcceptedTokens ?? 0}`],
+      ['Speculative acceptance rate (%)', fmt((s.specAcceptanceRate ?? 0) * 100)],
+    );
+  }
   const stat = (name: string, st: LatencyStats, note = '') => {
     rows.push([`${name} mean / median (ms)${note}`, `${fmt(st.mean)} / ${fmt(st.median)}`]);
     rows.push([`${name} P90 / P95 / P99 (ms)${note}`, `${fmt(st.p90)} / ${fmt(st.p95)} / ${fmt(st.p99)}`]);

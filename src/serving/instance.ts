@@ -79,9 +79,18 @@ export class Instance {
 
   /** Schedule and time the next batch at nowNs. Returns its end time, or -1 if there is nothing to run. */
   startBatch(nowNs: number): number {
+    const rows = this.prepareBatch(nowNs);
+    return rows > 0 ? this.runPreparedBatch(nowNs, rows) : -1;
+  }
+
+  /**
+   * Schedule the next batch at nowNs and fill the cost model's rows, without timing it (a DP group pads every member
+   * to the group's largest batch first, dpGroup.ts). Returns the rows filled, 0 if there is nothing to run.
+   */
+  prepareBatch(nowNs: number): number {
     const batch = this.scheduler.schedule(nowNs);
     const n = batch.count;
-    if (n === 0) return -1;
+    if (n === 0) return 0;
     const cost = this.cost;
     if (n > cost.newTokens.length || n > cost.computedBefore.length) {
       throw new Error(`instance ${this.id}: batch of ${n} requests exceeds the cost model's arrays (${cost.newTokens.length})`);
@@ -97,6 +106,14 @@ export class Instance {
     } else {
       rows = this.fillVerificationRows(batch.count, batch.reqs, batch.numNew, batch.computedBefore);
     }
+    return rows;
+  }
+
+  /** Time the batch prepareBatch(nowNs) filled (rows rows) and start it. Returns its end time. */
+  runPreparedBatch(nowNs: number, rows: number): number {
+    const cost = this.cost;
+    const batch = this.scheduler.batch; // the one prepareBatch scheduled
+    const n = batch.count;
     const latencyNs = cost.iterate(rows, nowNs);
     if (!(latencyNs >= 0) || !Number.isSafeInteger(latencyNs)) {
       throw new Error(`instance ${this.id}: cost model returned ${latencyNs} ns for a batch; expected a non-negative integer`);
@@ -109,14 +126,7 @@ export class Instance {
     const endNs = nowNs + latencyNs + draftNs + (tiers !== undefined ? tiers.takePendingNs() : 0);
     this.busyUntilNs = endNs;
     this.startNs = nowNs;
-    if (this.trackInternalEvents && cost.internalEventOffsetsNs) {
-      let count = cost.internalEventOffsetsNs(this.eventOffsetsNs);
-      while (count >= this.eventOffsetsNs.length) {
-        this.eventOffsetsNs = new Float64Array(this.eventOffsetsNs.length * 2);
-        count = cost.internalEventOffsetsNs(this.eventOffsetsNs);
-      }
-      this.eventCount = count;
-    }
+    this.recordInternalEvents();
     this.iterations++;
 
     const it = this.iteration;
@@ -142,6 +152,38 @@ export class Instance {
     return endNs;
   }
 
+  private recordInternalEvents(): void {
+    const cost = this.cost;
+    if (this.trackInternalEvents && cost.internalEventOffsetsNs) {
+      let count = cost.internalEventOffsetsNs(this.eventOffsetsNs);
+      while (count >= this.eventOffsetsNs.length) {
+        this.eventOffsetsNs = new Float64Array(this.eventOffsetsNs.length * 2);
+        count = cost.internalEventOffsetsNs(this.eventOffsetsNs);
+      }
+      this.eventCount = count;
+    }
+  }
+
+  /** True while a DP group's dummy batch runs here (it carries no requests). */
+  private dummyInFlight = false;
+
+  /**
+   * DP group (README §2.7): a member with nothing to run joins the group's step with a 1-token dummy decode (padded
+   * like the others by the caller's dpPad). Not counted as an iteration. Returns its end time.
+   */
+  startDummyBatch(nowNs: number): number {
+    const cost = this.cost;
+    cost.newTokens[0] = 1;
+    cost.computedBefore[0] = 0;
+    const latencyNs = cost.iterate(1, nowNs);
+    const endNs = nowNs + latencyNs;
+    this.busyUntilNs = endNs;
+    this.startNs = nowNs;
+    this.dummyInFlight = true;
+    this.recordInternalEvents();
+    return endNs;
+  }
+
   /** Time of the first internal event of the batch in flight strictly after tNs, or Infinity. */
   nextInternalEventNs(tNs: number): number {
     if (this.busyUntilNs < 0) return Infinity;
@@ -160,6 +202,10 @@ export class Instance {
   /** The batch in flight completed at endNs. */
   finishBatch(endNs: number, onFinished: (req: ServingRequest) => void, onHandoff?: (req: ServingRequest) => void): void {
     this.busyUntilNs = -1;
+    if (this.dummyInFlight) {
+      this.dummyInFlight = false;
+      return;
+    }
     this.scheduler.complete(endNs, onFinished, onHandoff);
   }
 }

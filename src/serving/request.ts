@@ -45,6 +45,7 @@ export class ServingRequest {
   private itlRunClock: StepClock | null = null;
   private itlRunStart = 0;
   private itlRunEnd = 0;
+  /** Time of the latest token; inside a deferred run it lags until flushItl() (saves a store per token). */
   lastTokenNs = 0;
   hashes: Float64Array = EMPTY_HASHES;
   /** Gaps written so far. Write only through addStepGap/addGap, and call flushItl() before reading itlNs. */
@@ -88,7 +89,9 @@ export class ServingRequest {
     this.inFlight = false;
     const ids = spec.inputTokIds;
     this.hashes = hashTokens && ids !== undefined && ids.length > 0 ? chainedBlockHashes(ids, spec.outputTokIds, blockSize) : EMPTY_HASHES;
-    this.itlNs = itlArray(Math.max(spec.outputToks - 1, 0)); // handed to the record when done
+    // Allocated at the first gap (ensureItl), not at arrival: an overloaded run queues many requests, and their
+    // gap arrays would hold most of its memory while they wait. Handed to the record when done.
+    this.itlNs = EMPTY_HASHES;
     this.itlCount = 0;
     this.itlRunClock = null;
   }
@@ -97,28 +100,38 @@ export class ServingRequest {
   addStepGap(clock: StepClock, finishNs: number): void {
     const step = clock.step;
     if (this.itlRunClock === clock && this.itlRunEnd === step - 1 && step - this.itlRunStart < MAX_ITL_RUN) {
-      this.itlRunEnd = step; // the gap is that step's duration: written later from the clock
+      this.itlRunEnd = step; // the gap is that step's duration: written later from the clock (lastTokenNs too)
     } else {
       this.flushItl();
+      if (this.itlCount === 0) this.ensureItl();
       this.itlNs[this.itlCount++] = finishNs - this.lastTokenNs;
       this.itlRunClock = clock;
       this.itlRunStart = this.itlRunEnd = step;
+      this.lastTokenNs = finishNs;
     }
-    this.lastTokenNs = finishNs;
   }
 
   /** A gap that is not a step's duration (e.g. 0 for an accepted draft token), after any deferred ones. */
   addGap(gapNs: number): void {
     this.flushItl();
+    if (this.itlCount === 0) this.ensureItl();
     this.itlNs[this.itlCount++] = gapNs;
   }
 
-  /** Write the deferred gaps; needed before itlNs is read and when the request leaves its scheduler. */
+  /** The request's outputToks − 1 gap slots, taken from the slab when its first gap comes. */
+  private ensureItl(): void {
+    if (this.itlNs.length === 0) this.itlNs = itlArray(Math.max(this.outputToks - 1, 0));
+  }
+
+  /** Write the deferred gaps; needed before itlNs or lastTokenNs is read and when the request leaves its scheduler. */
   flushItl(): void {
     const clock = this.itlRunClock;
     if (clock === null) return;
     this.itlRunClock = null;
-    if (this.itlRunEnd > this.itlRunStart) this.itlCount = clock.writeGaps(this.itlRunStart, this.itlRunEnd, this.itlNs, this.itlCount);
+    if (this.itlRunEnd > this.itlRunStart) {
+      this.itlCount = clock.writeGaps(this.itlRunStart, this.itlRunEnd, this.itlNs, this.itlCount);
+      this.lastTokenNs = clock.endNsAt(this.itlRunEnd);
+    }
   }
 
   /** Whether this request has deferred gaps of `clock` from a run that ended before clock's current step. */

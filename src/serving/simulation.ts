@@ -11,11 +11,13 @@
 // vllmMode.ts (async scheduling's one-step admission lag here; the calibrated step time is applied by simulate.ts).
 // The cluster (pools, routers, pipelined instances, KV tiers, speculative decoders) is built by cluster.ts. Under P/D a
 // request leaves its prefill instance with its first token (onHandoff) and reaches a decode instance when its KV lands
-// (KV_ARRIVED); a pipelined instance (pp > 1) keeps up to pp batches in flight, one BATCH_DONE each.
+// (KV_ARRIVED); a pipelined instance (pp > 1) keeps up to pp batches in flight, one BATCH_DONE each. The members of a
+// DP group (dpGroup.ts) step together: a group step starts when the last member's batch completes.
 import { EventLoop } from '../engine/eventLoop.js';
 import { InputError } from '../errors.js';
 import { buildCluster } from './cluster.js';
 import { kvTransferNs, TransferQueue } from './disaggregation.js';
+import { DpGroups } from './dpGroup.js';
 import type { Instance } from './instance.js';
 import { PipelinedInstance } from './pipeline.js';
 import { ServingRequest } from './request.js';
@@ -59,6 +61,7 @@ export function runServing(opts: RunOptions): RunTotals {
 
   const { instances, roles, decodePool, router, decodeRouter, kvLink, tiersOf, specOf } = buildCluster(opts);
   const transfers = new TransferQueue();
+  const dp = new DpGroups(opts.instances);
   const hashForRouting = (opts.router ?? 'load') === 'prefix-aware';
   const entryPool0 = router.firstInPool;
   let pdHandoffs = 0;
@@ -211,6 +214,7 @@ export function runServing(opts: RunOptions): RunTotals {
 
   /** Poll an instance at nowNs (arrivals already routed): start a batch, or keep it polling while work may come. */
   const serve = (index: number, nowNs: number): void => {
+    if (dp.groupOf[index] >= 0) return serveGroup(dp.groupOf[index], nowNs);
     const inst = instances[index];
     lastPollNs[index] = nowNs;
     const endNs = inst.startBatch(nowNs);
@@ -229,19 +233,47 @@ export function runServing(opts: RunOptions): RunTotals {
         // With room left, keep polling for arrivals (as an idle instance does); a full pipeline waits for a completion.
         if (inst.hasRoom) armIdle(index, nowNs);
       }
-      // Its internal events may come before the idle instances' next wake-ups.
-      if (crossPoll) {
-        for (let j = 0; j < n; j++) {
-          if (j === index || !polling[j] || instances[j].busyUntilNs >= 0) continue;
-          const t = nextOtherEventNs(j, nowNs);
-          if (t < idleWakeNs[j]) {
-            idleWakeNs[j] = t;
-            loop.schedule(t, IDLE_WAKE, j, ++idleGen[j]);
-          }
-        }
-      }
+      if (crossPoll) pullIdleWakeUps(index, nowNs);
       return;
     }
+    idle(index, nowNs);
+  };
+
+  // Its internal events may come before the idle instances' next wake-ups.
+  const pullIdleWakeUps = (index: number, nowNs: number): void => {
+    for (let j = 0; j < n; j++) {
+      if (j === index || !polling[j] || instances[j].busyUntilNs >= 0) continue;
+      const t = nextOtherEventNs(j, nowNs);
+      if (t < idleWakeNs[j]) {
+        idleWakeNs[j] = t;
+        loop.schedule(t, IDLE_WAKE, j, ++idleGen[j]);
+      }
+    }
+  };
+
+  const onMemberStarted = (m: number, endNs: number, dummy: boolean): void => {
+    polling[m] = 1;
+    idleGen[m]++;
+    idleWakeNs[m] = Infinity;
+    if (!dummy && observer?.onIteration) observer.onIteration(instances[m].iteration);
+    loop.schedule(endNs, BATCH_DONE, m);
+  };
+
+  /** A DP group steps when all its members are idle (the slowest one's completion serves it again); dpGroup.ts. */
+  const serveGroup = (g: number, nowNs: number): void => {
+    if (!dp.allIdle(g, instances)) return;
+    const members = dp.members[g];
+    for (const m of members) lastPollNs[m] = nowNs;
+    if (dp.step(g, nowNs, instances, onMemberStarted)) {
+      if (crossPoll) for (const m of members) pullIdleWakeUps(m, nowNs);
+      return;
+    }
+    for (const m of members) idle(m, nowNs);
+  };
+
+  /** An instance with nothing to run at nowNs: keep it polling while work may come, or stop it. */
+  const idle = (index: number, nowNs: number): void => {
+    const inst = instances[index];
     const sched = inst.scheduler;
     if (inst instanceof PipelinedInstance && inst.batchesInFlight > 0) {
       // Batches still in the pipeline: their completions serve it again; with room, poll for arrivals meanwhile.

@@ -30,6 +30,11 @@ export class StepClock {
     return (this.step & (ITL_SWEEP_STEPS - 1)) === 0;
   }
 
+  /** End time of a step the ring still holds (a run's steps always are: see MAX_ITL_RUN). */
+  endNsAt(step: number): number {
+    return this.endNs[step & MASK];
+  }
+
   /**
    * Writes the gaps between steps from..to (each step's end minus the previous one's) into out from index at;
    * returns the new index. Throws if the ring no longer holds step from (a run was kept too long).

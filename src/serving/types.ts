@@ -1,4 +1,5 @@
 // Shapes shared by the serving room and its callers: resolved knobs, the cost-model contract, and the records.
+import { SERVING_DEFAULTS } from '../scenario/serving.js';
 import type { RequestSource } from '../workload/types.js';
 import type { KvLink } from './disaggregation.js';
 import type { KvTiersOptions } from './kvTiers.js';
@@ -17,14 +18,15 @@ export interface ServingKnobs {
   blockSize: number; // tokens per KV block
 }
 
+/** The scenario's serving defaults (LLMServingSim 2.0's), restricted to the knobs the serving loop reads. */
 export const DEFAULT_KNOBS: ServingKnobs = {
-  maxNumSeqs: 128,
-  maxNumBatchedTokens: 2048,
-  longPrefillTokenThreshold: 0,
-  enableChunkedPrefill: true,
-  enablePrefixCaching: true,
-  reserveFullIsl: true,
-  blockSize: 16,
+  maxNumSeqs: SERVING_DEFAULTS.maxNumSeqs,
+  maxNumBatchedTokens: SERVING_DEFAULTS.maxNumBatchedTokens,
+  longPrefillTokenThreshold: SERVING_DEFAULTS.longPrefillTokenThreshold,
+  enableChunkedPrefill: SERVING_DEFAULTS.enableChunkedPrefill,
+  enablePrefixCaching: SERVING_DEFAULTS.enablePrefixCaching,
+  reserveFullIsl: SERVING_DEFAULTS.reserveFullIsl,
+  blockSize: SERVING_DEFAULTS.blockSize,
 };
 
 /**
@@ -76,6 +78,10 @@ export interface InstanceSetup {
   speculative?: SpeculativeOptions;
   /** Pipeline parallelism (pp > 1): where the cost model reports per-stage times. */
   pipeline?: PipelineLayout;
+  /** DP group (LLMServingSim dp_group): members step together, padded to the group's largest batch (dpGroup.ts). */
+  dpGroup?: string;
+  /** The cost model's [pad total_len, pad num_seqs] input read by its next iterate() (CostModel.dpPad); needed with dpGroup. */
+  dpPad?: Int32Array;
 }
 
 export interface RequestRecord {
