@@ -4,7 +4,7 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
-import { PACKAGE_ROOT } from '../src/cost/native.js';
+import { PACKAGE_ROOT } from '../src/packageRoot.js';
 import type { LatencyStats } from '../src/report/metrics.js';
 import { simulate } from '../src/simulate.js';
 import type { CompatMode } from '../src/serving/types.js';

@@ -7,7 +7,7 @@ import { loadavg } from 'node:os';
 import { join } from 'node:path';
 import { Bench } from 'tinybench';
 import { CostModel, type CostModelOptions } from '../src/cost/costModel.js';
-import { PACKAGE_ROOT } from '../src/cost/native.js';
+import { PACKAGE_ROOT } from '../src/packageRoot.js';
 import type { HardwareSpec, ModelArch } from '../src/scenario/types.js';
 
 const CALLS_PER_TASK = 1000;

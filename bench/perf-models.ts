@@ -3,11 +3,13 @@
 // bundle (../shared/reference, skipped if absent), compared with bench/perf-models.baseline.json. Prints one row per
 // bundle with its largest relative change and exits 1 past the threshold; --update rewrites the baseline.
 // Run: npm run bench:perf-models [-- --threshold 0.5] [-- --update]
-import { existsSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { parse as parseYaml } from 'yaml';
 import { CostModel } from '../src/cost/costModel.js';
-import { loadAddon, PACKAGE_ROOT } from '../src/cost/native.js';
+import { writeFileAtomic } from '../src/atomicFile.js';
+import { loadAddon } from '../src/cost/native.js';
+import { PACKAGE_ROOT } from '../src/packageRoot.js';
 import { listPerfBundles } from '../src/cost/perfModelBuild.js';
 import { resolveHardware } from '../src/scenario/hardware.js';
 import { resolveModel } from '../src/scenario/model.js';
@@ -97,8 +99,7 @@ async function main(): Promise<number> {
     const kept = referencePresent ? {} : Object.fromEntries(Object.entries(baseline).filter(([k]) => k.startsWith('reference/')));
     const merged = Object.fromEntries(Object.entries({ ...kept, ...current }).sort(([a], [b]) => a.localeCompare(b)));
     const text = JSON.stringify({ kernelVersion, shapes: SHAPES.map(([n]) => n), unit: 'ns per iteration', bundles: merged }, null, 1) + '\n';
-    writeFileSync(`${BASELINE}.tmp`, text);
-    renameSync(`${BASELINE}.tmp`, BASELINE);
+    writeFileAtomic(BASELINE, text);
     process.stdout.write(`wrote ${BASELINE}: ${Object.keys(merged).length} bundles x ${SHAPES.length} shapes\n`);
     return 0;
   }

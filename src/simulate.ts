@@ -103,12 +103,6 @@ export const scenarioSchema = z
     link: z.strictObject({ bandwidthGBps: z.number().positive(), latencyNs: z.number().nonnegative() }).optional(),
     /** Host memory (cpu_mem mem_bw GB/s, mem_latency ns); overrides the cluster config's. */
     hostMem: z.strictObject({ bandwidthGBps: z.number().positive(), latencyNs: z.number().nonnegative() }).optional(),
-    /**
-     * KV tiers below the GPU (src/serving/kvTiers.ts): swap preempted requests to host memory instead of recomputing
-     * (vLLM preemption_mode=swap), and/or keep evicted prefix blocks in a host or CXL tier (LLMServingSim
-     * --prefix-storage). Host tier: cpuGiB per instance (default the node's cpu_mem.mem_size, else 4 GiB as vLLM's
-     * swap_space) at the node's cpu_mem bandwidth (else the GPU's PCIe); CXL tier: the cluster config's cxl_mem.
-     */
     /** Speculative decoding (src/serving/speculative.ts): k drafts per decode step from a draft model or n-gram lookup. */
     speculative: z
       .strictObject({
@@ -124,6 +118,12 @@ export const scenarioSchema = z
         path: ['acceptedDistribution'],
       })
       .optional(),
+    /**
+     * KV tiers below the GPU (src/serving/kvTiers.ts): swap preempted requests to host memory instead of recomputing
+     * (vLLM preemption_mode=swap), and/or keep evicted prefix blocks in a host or CXL tier (LLMServingSim
+     * --prefix-storage). Host tier: cpuGiB per instance (default the node's cpu_mem.mem_size, else 4 GiB as vLLM's
+     * swap_space) at the node's cpu_mem bandwidth (else the GPU's PCIe); CXL tier: the cluster config's cxl_mem.
+     */
     kvOffload: z
       .strictObject({
         swap: z.boolean().optional(),
@@ -307,27 +307,25 @@ interface CostSourceChoice {
  *  looked up under the label as written (LLMServingSim's free `hardware` label) and then the catalog's canonical name
  *  (H100 → H100-SXM), so the shipped perf_models/<canonical>/ bundles serve every alias. */
 export function findPerfSource(perfModels: string | undefined, hardwareNames: string[], modelNames: string[], variant: string, tp: number, warnings: string[]): CostSourceChoice {
-  const roots = perfModels ? [perfModels] : [join(PACKAGE_ROOT, 'perf_models')];
+  const root = perfModels ?? join(PACKAGE_ROOT, 'perf_models');
   const labels = [...new Set(hardwareNames)];
   const hardwareLabel = labels[0];
   const tried: string[] = [];
-  for (const root of roots) {
-    if (root.endsWith('.csv') && existsSync(root)) return { perfCsv: root };
-    for (const label of labels) {
-      for (const name of modelNames) {
-        const dir = join(root, label, name, variant);
-        tried.push(dir);
-        if (existsSync(join(dir, `tp${tp}`))) return { perfBundle: dir };
-        // A user's bundle without this TP is LLMServingSim's hard error (README §1.1, raised by the loader); a shipped
-        // one only covers some TP degrees, so the others fall back to the roofline below.
-        if (perfModels && existsSync(join(dir, 'meta.yaml'))) return { perfBundle: dir };
-      }
+  if (root.endsWith('.csv') && existsSync(root)) return { perfCsv: root };
+  for (const label of labels) {
+    for (const name of modelNames) {
+      const dir = join(root, label, name, variant);
+      tried.push(dir);
+      if (existsSync(join(dir, `tp${tp}`))) return { perfBundle: dir };
+      // A user's bundle without this TP is LLMServingSim's hard error (README §1.1, raised by the loader); a shipped
+      // one only covers some TP degrees, so the others fall back to the roofline below.
+      if (perfModels && existsSync(join(dir, 'meta.yaml'))) return { perfBundle: dir };
     }
-    for (const label of labels) {
-      const csv = join(root, `${label}.csv`);
-      tried.push(csv);
-      if (existsSync(csv)) return { perfCsv: csv };
-    }
+  }
+  for (const label of labels) {
+    const csv = join(root, `${label}.csv`);
+    tried.push(csv);
+    if (existsSync(csv)) return { perfCsv: csv };
   }
   if (perfModels) {
     throw new InputError(`no profile for ${modelNames[0]} on ${hardwareLabel} (${variant}, tp${tp}) under ${perfModels}; looked for ${tried.join(', ')}`, {
@@ -530,8 +528,6 @@ async function plansFromCluster(file: string, warnings: string[]): Promise<Insta
   for (const node of cfg.nodes) {
     for (const inst of node.instances) {
       const at = { file, field: inst.path };
-      // EP spanning a DP group (ep > tp, allowed by the loader only inside a group): each member holds E / ep experts
-      // and its MoE collectives span ep ranks; the members step together (README §2.7, src/serving/dpGroup.ts).
       const o = inst.overrides;
       try {
         resolveHardware(inst.hardware);
@@ -549,6 +545,8 @@ async function plansFromCluster(file: string, warnings: string[]): Promise<Insta
         model: inst.model,
         hardwareLabel: inst.hardware,
         tp: inst.tp,
+        // EP spanning a DP group (ep > tp, allowed by the loader only inside a group): each member holds E / ep experts
+        // and its MoE collectives span ep ranks; the members step together (README §2.7, src/serving/dpGroup.ts).
         ep: inst.ep,
         pp: inst.pp,
         memSizeGiB: inst.npuMem.memSizeGiB,

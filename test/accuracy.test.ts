@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { runAccuracy } from '../bench/accuracy.js';
 import { vllmRequestStats } from '../bench/accuracyVllm.js';
-import { PACKAGE_ROOT } from '../src/cost/native.js';
+import { PACKAGE_ROOT } from '../src/packageRoot.js';
 
 const EXAMPLES = join(PACKAGE_ROOT, '..', 'shared', 'reference', 'llmservingsim2', 'bench', 'examples');
 const haveRef = existsSync(EXAMPLES);

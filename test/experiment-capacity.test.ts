@@ -5,7 +5,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it, vi } from 'vitest';
 import { main } from '../src/cli/index.js';
-import { PACKAGE_ROOT } from '../src/cost/native.js';
+import { PACKAGE_ROOT } from '../src/packageRoot.js';
 import { capacityTableCsv, checkCapacitySpec, loadAt, meetsSlo, rankCapacity, runCapacitySearch } from '../src/experiment/capacity.js';
 import { createInProcessExecutor } from '../src/experiment/executor.js';
 import type { CapacitySpec } from '../src/experiment/experimentSchema.js';

@@ -6,7 +6,7 @@ import { join } from 'node:path';
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { sim } from './cli-harness.js';
-import { PACKAGE_ROOT } from '../src/cost/native.js';
+import { PACKAGE_ROOT } from '../src/packageRoot.js';
 import { InputError } from '../src/errors.js';
 import { deepMerge } from '../src/experiment/deepMerge.js';
 import { expandExperiment } from '../src/experiment/expand.js';

@@ -6,7 +6,7 @@ import { existsSync, mkdtempSync, readdirSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { PACKAGE_ROOT } from '../src/cost/native.js';
+import { PACKAGE_ROOT } from '../src/packageRoot.js';
 
 const FILE = join(PACKAGE_ROOT, 'test', 'fixtures', 'experiments', 'sweep24.yaml');
 

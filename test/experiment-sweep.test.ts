@@ -7,7 +7,7 @@ import { join } from 'node:path';
 import fc from 'fast-check';
 import { describe, expect, it, vi } from 'vitest';
 import { main } from '../src/cli/index.js';
-import { PACKAGE_ROOT } from '../src/cost/native.js';
+import { PACKAGE_ROOT } from '../src/packageRoot.js';
 import { InputError } from '../src/errors.js';
 import { createInProcessExecutor, createWorkerExecutor, runnerModuleUrl } from '../src/experiment/executor.js';
 import { findShardDirs, mergeShards } from '../src/experiment/merge.js';

@@ -7,9 +7,9 @@ import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { InputError } from '../src/errors.js';
 import { loadClusterConfig, parseClusterConfig } from '../src/scenario/cluster.js';
-import { SCENARIO_PACKAGE_ROOT } from '../src/scenario/paths.js';
+import { PACKAGE_ROOT } from '../src/packageRoot.js';
 
-const REFERENCE = join(SCENARIO_PACKAGE_ROOT, '..', 'shared', 'reference', 'llmservingsim2');
+const REFERENCE = join(PACKAGE_ROOT, '..', 'shared', 'reference', 'llmservingsim2');
 const CLUSTER_DIR = join(REFERENCE, 'configs', 'cluster');
 
 function instance(extra: Record<string, unknown> = {}) {

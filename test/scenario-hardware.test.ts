@@ -14,9 +14,9 @@ import {
   resolveHardware,
   seedGpusFromJson,
 } from '../src/scenario/hardware.js';
-import { SCENARIO_PACKAGE_ROOT } from '../src/scenario/paths.js';
+import { PACKAGE_ROOT } from '../src/packageRoot.js';
 
-const REFERENCE = join(SCENARIO_PACKAGE_ROOT, '..', 'shared', 'reference', 'llmservingsim2');
+const REFERENCE = join(PACKAGE_ROOT, '..', 'shared', 'reference', 'llmservingsim2');
 const REQUIRED = ['RTX3090', 'RTX4090', 'RTXPRO6000', 'A100-40GB', 'A100-80GB', 'H100-SXM', 'H200', 'L4', 'L40S', 'V100', 'Jetson-AGX-Orin'];
 
 describe('hardware catalog', () => {
@@ -68,14 +68,14 @@ describe('hardware catalog', () => {
     expect(resolveHardware('V100').peakTflops.bf16).toBe(0); // no BF16 on Volta
   });
   it('every bundled file parses strictly and is named after its device', () => {
-    const dir = join(SCENARIO_PACKAGE_ROOT, 'perf_models', 'hardware');
+    const dir = join(PACKAGE_ROOT, 'perf_models', 'hardware');
     for (const f of readdirSync(dir).filter((n) => n.endsWith('.json'))) {
       const { spec } = parseHardwareSpec(readFileSync(join(dir, f), 'utf8'), f);
       expect(`${spec.name}.json`).toBe(f);
     }
   });
   it('a figure without a source, or a misspelt field, is rejected naming the field', () => {
-    const good = JSON.parse(readFileSync(join(SCENARIO_PACKAGE_ROOT, 'perf_models', 'hardware', 'L4.json'), 'utf8'));
+    const good = JSON.parse(readFileSync(join(PACKAGE_ROOT, 'perf_models', 'hardware', 'L4.json'), 'utf8'));
     const noSource = { ...good, sources: { ...good.sources, tdpW: undefined } };
     expect(() => parseHardwareSpec(JSON.stringify(noSource), 'x.json')).toThrow(/x\.json, field 'sources\.tdpW'/);
     expect(() => parseHardwareSpec(JSON.stringify({ ...good, memBandwithGBps: 1 }), 'x.json')).toThrow(/x\.json/);

@@ -8,10 +8,10 @@ import { describe, expect, it } from 'vitest';
 import { InputError } from '../src/errors.js';
 import { listModels, parseModelConfig, resolveModel } from '../src/scenario/model.js';
 import { flopsPerToken, kvBytesForTokens, kvBytesPerToken, kvBytesPerTokenPerLayer, paramCount, weightBytes, weightBytesPerRank } from '../src/scenario/modelMath.js';
-import { SCENARIO_PACKAGE_ROOT } from '../src/scenario/paths.js';
+import { PACKAGE_ROOT } from '../src/packageRoot.js';
 import type { ModelArch } from '../src/scenario/types.js';
 
-const REFERENCE = join(SCENARIO_PACKAGE_ROOT, '..', 'shared', 'reference', 'llmservingsim2');
+const REFERENCE = join(PACKAGE_ROOT, '..', 'shared', 'reference', 'llmservingsim2');
 const GiB = 2 ** 30;
 
 describe('paramCount against hand calculation', () => {

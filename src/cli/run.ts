@@ -8,7 +8,7 @@ import { formatHeartbeat, formatHeartbeatDetail } from '../report/heartbeat.js';
 import { formatRunStart } from '../report/startBanner.js';
 import { writeFileAtomic } from '../atomicFile.js';
 import type { RunReport } from '../report/runReport.js';
-import { formatSummaryText, summaryJson, type RunSummary } from '../report/summary.js';
+import { formatSummaryText, jsonWithNulls, type RunSummary } from '../report/summary.js';
 import { simulateImpact } from '../energy/simulatedRunReport.js';
 import { clusterPowerBlock } from '../energy/llmServingSimPower.js';
 import type { Scenario, WorkloadSpec } from '../simulate.js';
@@ -273,12 +273,13 @@ async function runAndPrint(argv: RunArgs): Promise<void> {
   // The energy ledger listens to the run's records (default factors: world grid, PUE 1.56, 150 W host per GPU slot;
   // a cluster config's LLMServingSim `power` block selects its three-state model, as `sim impact` does).
   const llmServingSim = scenario.clusterConfig ? clusterPowerBlock(scenario.clusterConfig) : undefined;
+  const requestsCsvPath = argv.output?.replace('{run_id}', runId);
   const { simulation: report, report: energy } = await simulateImpact(scenario, {
     runId,
     perRequest: false,
     energy: llmServingSim ? { llmServingSim } : undefined,
     hooks: {
-      requestsCsvPath: argv.output?.replace('{run_id}', runId),
+      requestsCsvPath,
       onStart: (start) => {
         process.stdout.write(formatRunStart(start.instances, start.compat));
         kvBlocksTotal = start.instances.reduce((n, i) => n + i.numKvBlocks, 0);
@@ -299,15 +300,13 @@ async function runAndPrint(argv: RunArgs): Promise<void> {
   if (argv.summary) writeFileAtomic(argv.summary, summaryWithEnergyJson(report.summary, energy));
   process.stdout.write(formatSummaryText(report.summary));
   process.stdout.write(formatEnergyText(energy));
-  if (argv.output) process.stdout.write(`Saved each request's record to ${argv.output.replace('{run_id}', runId)}\n`);
+  if (argv.output) process.stdout.write(`Saved each request's record to ${requestsCsvPath}\n`);
   if (argv.summary) process.stdout.write(`Saved the summary to ${argv.summary}\n`);
 }
 
 /** The summary JSON plus the energy report's blocks under energy-model.md §8 names (energy.*, carbon.*, intensity.*, site). */
 export function summaryWithEnergyJson(summary: RunSummary, r: RunReport): string {
-  const base = JSON.parse(summaryJson(summary)) as Record<string, unknown>;
-  const withEnergy = { ...base, site: r.scenario.site, energy: r.energy, carbon: r.carbon, intensity: r.intensity };
-  return JSON.stringify(withEnergy, (_k, v) => (typeof v === 'number' && !Number.isFinite(v) ? null : v), 2) + '\n';
+  return jsonWithNulls({ ...summary, site: r.scenario.site, energy: r.energy, carbon: r.carbon, intensity: r.intensity });
 }
 
 /** Energy and carbon lines under the summary, in its layout (label left, value right). */

@@ -138,7 +138,8 @@ function withTpStable(tables: Map<string, LayerTable>, variantDir: string, tp: n
   return tables;
 }
 
-function isDir(path: string): boolean {
+/** True if path exists and is a directory. */
+export function isDir(path: string): boolean {
   try {
     return statSync(path).isDirectory();
   } catch {

@@ -1,7 +1,7 @@
 // Writes an LLMServingSim-2.0-layout profile bundle (reference README §1) whose times come from ServeSim's
 // roofline, on the same grids as the shipped bundles, so hardware without measurements gets a bundle that the
 // same lookup code reads; and lists the bundles found under a directory.
-import { existsSync, mkdirSync, readdirSync, readFileSync, statSync } from 'node:fs';
+import { existsSync, mkdirSync, readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { parse as parseYaml, stringify as stringifyYaml } from 'yaml';
 import { z } from 'zod';
@@ -9,6 +9,7 @@ import { writeFileAtomic } from '../atomicFile.js';
 import { InputError } from '../errors.js';
 import type { Dtype, HardwareSpec, ModelArch } from '../scenario/types.js';
 import { CostModel, type RooflineTuning } from './costModel.js';
+import { isDir } from './perfBundle.js';
 import { DENSE_LAYERS, PER_SEQUENCE_LAYERS } from './slots.js';
 
 /** dense.csv token grid: 1–16 step 1, 20–64 step 4, 80–2048 step 16 (README §1.3). */
@@ -242,14 +243,6 @@ function metaYaml(opts: BuildOptions, variant: string, existingFile: string): st
     skew_fit: { enabled: false },
   };
   return stringifyYaml(meta);
-}
-
-function isDir(p: string): boolean {
-  try {
-    return statSync(p).isDirectory();
-  } catch {
-    return false;
-  }
 }
 
 function range(from: number, to: number, step: number): number[] {

@@ -14,7 +14,6 @@ import { PACKAGE_ROOT } from '../packageRoot.js';
 import { InputError, closestNames } from '../errors.js';
 import { isCompleteHardwareSpec, listHardware, type SeedHardwareSpec } from '../scenario/hardware.js';
 import type { Dtype, HardwareSpec } from '../scenario/types.js';
-import { DTYPE_BYTES } from '../scenario/types.js';
 import { lineChartSpec, vegaLiteToPng } from '../report/plots.js';
 import { prepareScenario, runPrepared } from '../simulate.js';
 import type { EnergyResult } from './accumulator.js';
@@ -23,7 +22,7 @@ import { embodiedTable } from './factorTables.js';
 import { regionGrid, type GridIntensity } from './gridIntensity.js';
 import { loadSeedInfra, type SeedInfra } from './seedInfra.js';
 import { buildEnergyModel } from './setup.js';
-import { SimulationEnergyRecorder } from './simulatedRunReport.js';
+import { energyDtypeOf, SimulationEnergyRecorder } from './simulatedRunReport.js';
 
 export interface ImpactStudyOptions {
   model?: string; // default llama-3.1-8b
@@ -194,8 +193,7 @@ export async function runImpactStudy(infraFile: string, opts: ImpactStudyOptions
         workload: { kind: 'closed-loop', users: n, thinkTimeS: o.thinkTimeS, numReqs: n * o.requestsPerUser, lengthsFrom },
       });
       for (const w of prepared.warnings) if (!warnings.includes(w)) warnings.push(w);
-      const wd = prepared.instanceInfo[0].weightDtype;
-      const recorder = new SimulationEnergyRecorder(energyConfig(gpu, (wd in DTYPE_BYTES ? wd : 'bf16') as Dtype), false);
+      const recorder = new SimulationEnergyRecorder(energyConfig(gpu, energyDtypeOf(prepared.instanceInfo[0].weightDtype)), false);
       const sim = runPrepared(prepared, recorder.hooks());
       runs.push({ gpu, n, recorder, finish: (ns: number) => recorder.finish(ns).result, makespanNs: sim.totals.makespanNs, requests: sim.summary.requests, outputTokens: sim.summary.outputTokens });
     }

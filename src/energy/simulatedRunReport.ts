@@ -14,6 +14,11 @@ import type { EnergyIterationRecord } from './types.js';
 
 export type SimulatedEnergyOptions = Omit<EnergySetup, 'instances'>;
 
+/** The dtype whose peak FLOPs the energy model uses: the weight dtype, else bf16 (a dtype the catalog has no FLOPs for). */
+export function energyDtypeOf(weightDtype: string): Dtype {
+  return (weightDtype in DTYPE_BYTES ? weightDtype : 'bf16') as Dtype;
+}
+
 /** The energy model's view of the run's instances (GPU count = TP degree; weight dtype for peak FLOPs). */
 export function energyConfigFor(instances: readonly InstanceInfo[], opts: SimulatedEnergyOptions = {}): EnergyModelConfig {
   return buildEnergyModel({
@@ -22,7 +27,7 @@ export function energyConfigFor(instances: readonly InstanceInfo[], opts: Simula
       instanceId: i.instanceId,
       hardware: resolveHardware(i.hardware),
       gpuCount: i.tp,
-      dtype: (i.weightDtype in DTYPE_BYTES ? i.weightDtype : 'bf16') as Dtype,
+      dtype: energyDtypeOf(i.weightDtype),
     })),
   });
 }

@@ -122,8 +122,13 @@ function scaleCounters(t: EngineTotals): ScaleCounters {
 }
 
 /** JSON text of a summary (NaN statistics of empty sets become null, as JSON has no NaN). */
+/** Pretty JSON with non-finite numbers (a latency of a run without such requests) written as null. */
+export function jsonWithNulls(value: unknown): string {
+  return JSON.stringify(value, (_k, v) => (typeof v === 'number' && !Number.isFinite(v) ? null : v), 2) + '\n';
+}
+
 export function summaryJson(summary: RunSummary): string {
-  return JSON.stringify(summary, (_k, v) => (typeof v === 'number' && !Number.isFinite(v) ? null : v), 2) + '\n';
+  return jsonWithNulls(summary);
 }
 
 export function writeSummaryJson(path: string, summary: RunSummary): void {

@@ -2,6 +2,5 @@
 import { join } from 'node:path';
 import { PACKAGE_ROOT } from '../packageRoot.js';
 
-export const SCENARIO_PACKAGE_ROOT = PACKAGE_ROOT;
-export const MODEL_CONFIGS_DIR = join(SCENARIO_PACKAGE_ROOT, 'model_configs');
-export const HARDWARE_DIR = join(SCENARIO_PACKAGE_ROOT, 'perf_models', 'hardware');
+export const MODEL_CONFIGS_DIR = join(PACKAGE_ROOT, 'model_configs');
+export const HARDWARE_DIR = join(PACKAGE_ROOT, 'perf_models', 'hardware');

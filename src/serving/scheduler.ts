@@ -259,17 +259,11 @@ export class Scheduler {
         }
       }
       if (req.numReached >= req.targetTokens) {
-        req.flushItl();
-        this.kv.free(req.slot);
-        const at = this.running.indexOf(req);
-        if (at >= 0) this.running.splice(at, 1);
+        this.release(req);
         onFinished(req);
       } else if (this.prefillOnly && !req.isInit && onHandoff) {
         // P/D prefill side: the first token is out; the request leaves with its KV for a decode instance.
-        req.flushItl();
-        this.kv.free(req.slot);
-        const at = this.running.indexOf(req);
-        if (at >= 0) this.running.splice(at, 1);
+        this.release(req);
         onHandoff(req);
       }
     }
@@ -277,6 +271,14 @@ export class Scheduler {
       // Runs that ended (a request that stopped producing tokens) are written before the clock's ring wraps.
       for (const req of this.running) if (req.hasEndedRun(clock)) req.flushItl();
     }
+  }
+
+  /** A request leaves this instance (finished or handed off): write its pending ITL, free its blocks, drop it from running. */
+  private release(req: ServingRequest): void {
+    req.flushItl();
+    this.kv.free(req.slot);
+    const at = this.running.indexOf(req);
+    if (at >= 0) this.running.splice(at, 1);
   }
 
   /**

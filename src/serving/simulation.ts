@@ -89,6 +89,11 @@ export function runServing(opts: RunOptions): RunTotals {
   const idleGen = new Int32Array(n); // bumped whenever an instance's pending idle wake-up is superseded
   const idleWakeNs = new Float64Array(n).fill(Infinity); // its pending idle wake-up, Infinity if none
   const lastPollNs = new Float64Array(n);
+  /** Supersede an instance's pending idle wake-up (it started a batch or stopped polling). */
+  const cancelIdleWake = (index: number): void => {
+    idleGen[index]++;
+    idleWakeNs[index] = Infinity;
+  };
   const crossPoll = policy.pollOnOtherEvents && n > 1;
   if (crossPoll) for (const inst of instances) inst.trackInternalEvents = true;
 
@@ -219,8 +224,7 @@ export function runServing(opts: RunOptions): RunTotals {
     lastPollNs[index] = nowNs;
     const endNs = inst.startBatch(nowNs);
     if (endNs >= 0) {
-      idleGen[index]++;
-      idleWakeNs[index] = Infinity;
+      cancelIdleWake(index);
       if (observer?.onIteration) observer.onIteration(inst.iteration);
       loop.schedule(endNs, BATCH_DONE, index);
       if (inst instanceof PipelinedInstance) {
@@ -253,8 +257,7 @@ export function runServing(opts: RunOptions): RunTotals {
 
   const onMemberStarted = (m: number, endNs: number, dummy: boolean): void => {
     polling[m] = 1;
-    idleGen[m]++;
-    idleWakeNs[m] = Infinity;
+    cancelIdleWake(m);
     if (!dummy && observer?.onIteration) observer.onIteration(instances[m].iteration);
     loop.schedule(endNs, BATCH_DONE, m);
   };
@@ -283,8 +286,7 @@ export function runServing(opts: RunOptions): RunTotals {
     if (sched.isIdle && source.done()) {
       // Nothing can come any more: this instance stops polling.
       polling[index] = 0;
-      idleGen[index]++;
-      idleWakeNs[index] = Infinity;
+      cancelIdleWake(index);
       return;
     }
     if (sched.admissionRan && sched.running.length === 0 && sched.waiting.length > 0) {

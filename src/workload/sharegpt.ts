@@ -6,6 +6,7 @@
 import { closeSync, openSync, readSync } from 'node:fs';
 import { z } from 'zod';
 import { InputError } from '../errors.js';
+import { jsonPath } from '../scenario/zodInput.js';
 
 export interface ShareGptPair {
   /** 0-based index of the conversation in the array. */
@@ -42,7 +43,7 @@ export function* readShareGpt(file: string): Generator<ShareGptPair> {
     const parsed = conversationSchema.safeParse(value);
     if (!parsed.success) {
       const issue = parsed.error.issues[0];
-      const field = [`[${element.index}]`, ...issue.path.map((p) => (typeof p === 'number' ? `[${p}]` : `.${String(p)}`))].join('');
+      const field = jsonPath([element.index, ...issue.path]);
       throw new InputError(`${issue.message}; expected {id, conversations: [{from: string, value: string}, ...]}`, { file, line: element.line, field });
     }
     const turns = parsed.data.conversations;
