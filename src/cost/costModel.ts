@@ -93,6 +93,8 @@ export class CostModel {
   /** DP group (README §2.7): [group's largest total_len, largest num_seqs] to pad the next iterate() to with dummy
    *  decodes (per-token layers, lm_head, collectives; not attention). 0 = no padding; read at every call. */
   readonly dpPad: Int32Array;
+  /** The kernel reads batch totals (sums, min, max; v0.2.1 sums per-row lookups): row order does not matter. */
+  readonly rowOrderFree = true;
   readonly source: 'profile' | 'roofline' | 'v0.2.1-csv';
   /** Problems found while loading that do not stop the run (e.g. a layer missing from a table). */
   readonly warnings: readonly string[];

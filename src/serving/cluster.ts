@@ -77,5 +77,11 @@ export function buildCluster(opts: RunOptions): Cluster {
     instances[i].scheduler.spec = spec;
     return spec;
   });
+  // Decode groups need one plain batch per step from a cost model that ignores row order (see enableDecodeGroup).
+  if (opts.groupDecodes !== false) {
+    opts.instances.forEach((s, i) => {
+      if (!(instances[i] instanceof PipelinedInstance) && s.dpGroup === undefined && s.cost.rowOrderFree === true) instances[i].scheduler.enableDecodeGroup();
+    });
+  }
   return { instances, roles, decodePool, router, decodeRouter, kvLink, tiersOf, specOf };
 }

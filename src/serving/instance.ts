@@ -90,19 +90,22 @@ export class Instance {
   prepareBatch(nowNs: number): number {
     const batch = this.scheduler.schedule(nowNs);
     const n = batch.count;
-    if (n === 0) return 0;
+    const total = batch.size;
+    if (total === 0) return 0;
     const cost = this.cost;
-    if (n > cost.newTokens.length || n > cost.computedBefore.length) {
-      throw new Error(`instance ${this.id}: batch of ${n} requests exceeds the cost model's arrays (${cost.newTokens.length})`);
+    if (total > cost.newTokens.length || total > cost.computedBefore.length) {
+      throw new Error(`instance ${this.id}: batch of ${total} requests exceeds the cost model's arrays (${cost.newTokens.length})`);
     }
-    const newTokens = cost.newTokens;
-    const computedBefore = cost.computedBefore;
+    const newTokens = cost.newTokens as Int32Array;
+    const computedBefore = cost.computedBefore as Int32Array;
     let rows = n;
     if (this.scheduler.spec === undefined) {
       for (let i = 0; i < n; i++) {
         newTokens[i] = batch.numNew[i];
         computedBefore[i] = batch.computedBefore[i];
       }
+      // The decode group's rows (decodeGroup.ts) follow; the cost model does not depend on the rows' order.
+      rows += this.scheduler.writeGroupRows(newTokens, computedBefore, n);
     } else {
       rows = this.fillVerificationRows(batch.count, batch.reqs, batch.numNew, batch.computedBefore);
     }
@@ -113,7 +116,7 @@ export class Instance {
   runPreparedBatch(nowNs: number, rows: number): number {
     const cost = this.cost;
     const batch = this.scheduler.batch; // the one prepareBatch scheduled
-    const n = batch.count;
+    const n = batch.size;
     const latencyNs = cost.iterate(rows, nowNs);
     if (!(latencyNs >= 0) || !Number.isSafeInteger(latencyNs)) {
       throw new Error(`instance ${this.id}: cost model returned ${latencyNs} ns for a batch; expected a non-negative integer`);

@@ -244,6 +244,41 @@ export class KvCache {
     return true;
   }
 
+  /** True while the pool only counts blocks (no block identities yet; see the header). */
+  get isCounted(): boolean {
+    return !this.exact;
+  }
+
+  /** Counted mode: blocks `slot` must take to hold needTokens tokens. */
+  countedNeed(slot: number, needTokens: number): number {
+    return Math.max(Math.ceil(needTokens / this.blockSize) - this.countedBlocks[slot], 0);
+  }
+
+  /**
+   * Counted mode: hand `slot`'s blocks to an owner that tracks them as a count (a decode group, decodeGroup.ts);
+   * they stay in use. Returns how many.
+   */
+  detachCounted(slot: number): number {
+    const n = this.countedBlocks[slot];
+    this.countedBlocks[slot] = 0;
+    this.capacityTokens[slot] = 0;
+    return n;
+  }
+
+  /** Counted mode: give `slot` back `blocks` blocks that stayed in use under another owner (detachCounted). */
+  attachCounted(slot: number, blocks: number): void {
+    this.countedBlocks[slot] = blocks;
+    this.capacityTokens[slot] = blocks * this.blockSize;
+  }
+
+  /** Counted mode: take n free blocks for an owner that tracks them as a count (the caller checked they are free). */
+  takeCounted(n: number): void {
+    if (n > this.numFree) throw new Error(`internal: KvCache asked for ${n} blocks with ${this.numFree} free`);
+    this.numFree -= n;
+    const used = this.numBlocks - this.numFree;
+    if (used > this.peakUsed) this.peakUsed = used;
+  }
+
   /**
    * Leave counted mode: give the counted blocks ids (slot by slot, then the free list in id order). Any labelling
    * is exact, since blocks without hashes are interchangeable. No-op once exact.

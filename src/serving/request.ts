@@ -1,7 +1,7 @@
 // Per-request serving state. Objects are pooled by the simulation and reused after a request finishes.
 import type { RequestSpec } from '../workload/types.js';
 import { chainedBlockHashes } from './blockHash.js';
-import { MAX_ITL_RUN, type StepClock } from './stepClock.js';
+import { IN_FLIGHT, IS_INIT, type RunningState } from './runningState.js';
 
 const EMPTY_HASHES = new Float64Array(0);
 
@@ -10,6 +10,11 @@ const EMPTY_HASHES = new Float64Array(0);
 const ITL_SLAB_LENGTH = 1 << 17; // 1 MiB of float64
 let itlSlab = new Float64Array(0);
 let itlSlabUsed = 0;
+
+/** Give a request its outputToks − 1 gap slots, taken from the slab when its first gap comes. */
+export function ensureItl(req: ServingRequest): void {
+  if (req.itlNs.length === 0) req.itlNs = itlArray(Math.max(req.outputToks - 1, 0));
+}
 
 function itlArray(length: number): Float64Array {
   if (length === 0) return EMPTY_HASHES;
@@ -24,31 +29,23 @@ function itlArray(length: number): Float64Array {
 }
 
 export class ServingRequest {
-  // Field order is layout: V8 places fields in declaration order, so the ones schedule()/complete() touch every
-  // step come first and share the object's first cache lines (with 16 instances ~4,000 requests are live and a
-  // step's requests are usually out of cache).
-  slot: number; // index in the pool; names the request's KV block list
-  /** Tokens whose KV is computed (advanced at schedule time, reset to 0 by preemption). */
-  numComputed = 0;
-  /** Sequence length reached: prompt + tokens generated so far (vLLM's num_tokens). */
-  numReached = 0;
-  /** Scheduled in a batch that has not completed yet. */
-  inFlight = false;
-  /** True until the first token is produced. */
-  isInit = true;
-  /** Draft tokens this step verifies (speculative decoding), 0 otherwise. */
-  draftTokens = 0;
+  slot: number; // index in the simulation's request pool
+  /**
+   * The running set holding this request's hot counters while it runs (runningState.ts), and its index there;
+   * null / -1 while it waits, travels (P/D) or is done, when the fields below hold them.
+   */
+  private hotState: RunningState | null = null;
+  private hot = -1;
+  private _numComputed = 0;
+  private _numReached = 0;
+  private _inFlight = false;
+  private _isInit = true;
+  private _draftTokens = 0;
+  private _lastTokenNs = 0;
   inputToks = 0;
   outputToks = 0;
-  // The run of consecutive steps of itlRunClock's scheduler at which tokens came whose gaps are not written yet
-  // (steps itlRunStart+1..itlRunEnd; the gap at itlRunStart itself is written). See stepClock.ts.
-  private itlRunClock: StepClock | null = null;
-  private itlRunStart = 0;
-  private itlRunEnd = 0;
-  /** Time of the latest token; inside a deferred run it lags until flushItl() (saves a store per token). */
-  lastTokenNs = 0;
   hashes: Float64Array = EMPTY_HASHES;
-  /** Gaps written so far. Write only through addStepGap/addGap, and call flushItl() before reading itlNs. */
+  /** Gaps written so far (a running request's latest gaps may still be deferred in its running set). */
   itlNs: Float64Array = EMPTY_HASHES;
   itlCount = 0;
   id = 0;
@@ -68,16 +65,99 @@ export class ServingRequest {
     this.slot = slot;
   }
 
+  /** Tokens whose KV is computed (advanced at schedule time, reset to 0 by preemption). */
+  get numComputed(): number {
+    return this.hotState === null ? this._numComputed : this.hotState.computed[this.hot];
+  }
+  set numComputed(v: number) {
+    if (this.hotState === null) this._numComputed = v;
+    else this.hotState.computed[this.hot] = v;
+  }
+
+  /** Sequence length reached: prompt + tokens generated so far (vLLM's num_tokens). */
+  get numReached(): number {
+    return this.hotState === null ? this._numReached : this.hotState.reached[this.hot];
+  }
+  set numReached(v: number) {
+    if (this.hotState === null) this._numReached = v;
+    else this.hotState.reached[this.hot] = v;
+  }
+
+  /** Draft tokens this step verifies (speculative decoding), 0 otherwise. */
+  get draftTokens(): number {
+    return this.hotState === null ? this._draftTokens : this.hotState.drafts[this.hot];
+  }
+  set draftTokens(v: number) {
+    if (this.hotState === null) this._draftTokens = v;
+    else this.hotState.drafts[this.hot] = v;
+  }
+
+  /** Scheduled in a batch that has not completed yet. */
+  get inFlight(): boolean {
+    return this.hotState === null ? this._inFlight : (this.hotState.flags[this.hot] & IN_FLIGHT) !== 0;
+  }
+  set inFlight(v: boolean) {
+    if (this.hotState === null) this._inFlight = v;
+    else this.setFlag(IN_FLIGHT, v);
+  }
+
+  /** True until the first token is produced. */
+  get isInit(): boolean {
+    return this.hotState === null ? this._isInit : (this.hotState.flags[this.hot] & IS_INIT) !== 0;
+  }
+  set isInit(v: boolean) {
+    if (this.hotState === null) this._isInit = v;
+    else this.setFlag(IS_INIT, v);
+  }
+
+  /** Time of the latest token written (a running request's deferred gaps may be later: see runningState.ts). */
+  get lastTokenNs(): number {
+    return this.hotState === null ? this._lastTokenNs : this.hotState.lastTokenNs[this.hot];
+  }
+  set lastTokenNs(v: number) {
+    if (this.hotState === null) this._lastTokenNs = v;
+    else this.hotState.lastTokenNs[this.hot] = v;
+  }
+
+  /** Its index in the running set holding it, or -1. */
+  get runningIndex(): number {
+    return this.hot;
+  }
+
+  /** Called by RunningState.attach only. */
+  attach(state: RunningState, h: number): void {
+    this.hotState = state;
+    this.hot = h;
+  }
+
+  /** Called by RunningState.detach only: the counters come back to the object. */
+  detach(computed: number, reached: number, drafts: number, flags: number, lastTokenNs: number): void {
+    this.hotState = null;
+    this.hot = -1;
+    this._numComputed = computed;
+    this._numReached = reached;
+    this._draftTokens = drafts;
+    this._inFlight = (flags & IN_FLIGHT) !== 0;
+    this._isInit = (flags & IS_INIT) !== 0;
+    this._lastTokenNs = lastTokenNs;
+  }
+
+  private setFlag(bit: number, on: boolean): void {
+    const f = this.hotState!.flags;
+    f[this.hot] = on ? f[this.hot] | bit : f[this.hot] & ~bit;
+  }
+
   reset(spec: RequestSpec, blockSize: number, hashTokens: boolean): void {
+    if (this.hotState !== null) throw new Error(`internal: request slot ${this.slot} reused while request ${this.id} still runs`);
     this.id = spec.id;
     this.arrivalNs = spec.arrivalNs;
     this.inputToks = spec.inputToks;
     this.outputToks = spec.outputToks;
-    this.numComputed = 0;
-    this.numReached = spec.inputToks;
-    this.isInit = true;
+    this._numComputed = 0;
+    this._numReached = spec.inputToks;
+    this._isInit = true;
     this.ttftNs = -1;
-    this.lastTokenNs = 0;
+    this._lastTokenNs = 0;
     this.queuingDelayNs = -1;
     this.preemptions = 0;
     this.prefixHitTokens = 0;
@@ -85,58 +165,14 @@ export class ServingRequest {
     this.prefixStatsCounted = false;
     this.kvReadyTokens = 0;
     this.swapTier = -1;
-    this.draftTokens = 0;
-    this.inFlight = false;
+    this._draftTokens = 0;
+    this._inFlight = false;
     const ids = spec.inputTokIds;
     this.hashes = hashTokens && ids !== undefined && ids.length > 0 ? chainedBlockHashes(ids, spec.outputTokIds, blockSize) : EMPTY_HASHES;
     // Allocated at the first gap (ensureItl), not at arrival: an overloaded run queues many requests, and their
     // gap arrays would hold most of its memory while they wait. Handed to the record when done.
     this.itlNs = EMPTY_HASHES;
     this.itlCount = 0;
-    this.itlRunClock = null;
-  }
-
-  /** A token came at the end of `clock`'s current step (finishNs): its gap after lastTokenNs, deferred if it can be. */
-  addStepGap(clock: StepClock, finishNs: number): void {
-    const step = clock.step;
-    if (this.itlRunClock === clock && this.itlRunEnd === step - 1 && step - this.itlRunStart < MAX_ITL_RUN) {
-      this.itlRunEnd = step; // the gap is that step's duration: written later from the clock (lastTokenNs too)
-    } else {
-      this.flushItl();
-      if (this.itlCount === 0) this.ensureItl();
-      this.itlNs[this.itlCount++] = finishNs - this.lastTokenNs;
-      this.itlRunClock = clock;
-      this.itlRunStart = this.itlRunEnd = step;
-      this.lastTokenNs = finishNs;
-    }
-  }
-
-  /** A gap that is not a step's duration (e.g. 0 for an accepted draft token), after any deferred ones. */
-  addGap(gapNs: number): void {
-    this.flushItl();
-    if (this.itlCount === 0) this.ensureItl();
-    this.itlNs[this.itlCount++] = gapNs;
-  }
-
-  /** The request's outputToks − 1 gap slots, taken from the slab when its first gap comes. */
-  private ensureItl(): void {
-    if (this.itlNs.length === 0) this.itlNs = itlArray(Math.max(this.outputToks - 1, 0));
-  }
-
-  /** Write the deferred gaps; needed before itlNs or lastTokenNs is read and when the request leaves its scheduler. */
-  flushItl(): void {
-    const clock = this.itlRunClock;
-    if (clock === null) return;
-    this.itlRunClock = null;
-    if (this.itlRunEnd > this.itlRunStart) {
-      this.itlCount = clock.writeGaps(this.itlRunStart, this.itlRunEnd, this.itlNs, this.itlCount);
-      this.lastTokenNs = clock.endNsAt(this.itlRunEnd);
-    }
-  }
-
-  /** Whether this request has deferred gaps of `clock` from a run that ended before clock's current step. */
-  hasEndedRun(clock: StepClock): boolean {
-    return this.itlRunClock === clock && this.itlRunEnd < clock.step;
   }
 
   /** Prompt + output: the length at which the request is finished. */

@@ -380,6 +380,8 @@ export function runServing(opts: RunOptions): RunTotals {
     totals.prefixHitTokens += s.prefixHitTokens;
     totals.iterations += inst.iterations;
   }
+  const grouped = instances.reduce((a, inst) => a + inst.scheduler.groupedTokens, 0);
+  if (grouped > 0) totals.groupedDecodeTokens = grouped;
   if (tiersOf.some((t) => t !== undefined)) {
     totals.kvSwapOuts = tiersOf.reduce((a, t) => a + (t?.swapOuts ?? 0), 0);
     totals.kvTierHitTokens = tiersOf.reduce((a, t) => a + (t?.tierHitTokens ?? 0), 0);

@@ -39,6 +39,11 @@ export interface CostModelLike {
   readonly computedBefore: Int32Array | Float64Array | Uint32Array;
   /** startNs (the batch's start time) is informational; time-independent models ignore it. */
   iterate(n: number, startNs?: number): number;
+  /**
+   * True if iterate() depends only on the multiset of rows, not their order (then a scheduler may advance its
+   * steady decoders as a group and write their rows after the others: decodeGroup.ts).
+   */
+  readonly rowOrderFree?: boolean;
   /** Counters of the last iterate() (flops, hbmBytes, commBytes, commNs), if the model provides them. */
   readonly counters?: Float64Array;
   /**
@@ -159,6 +164,8 @@ export interface RunTotals {
   /** Speculative decoding: draft tokens proposed and accepted. */
   specProposedTokens?: number;
   specAcceptedTokens?: number;
+  /** Decode tokens produced by decode-group steps (decodeGroup.ts): how much of the run took the O(1) path. */
+  groupedDecodeTokens?: number;
 }
 
 export type CompatMode = 'llmservingsim2' | 'vllm';
@@ -172,6 +179,11 @@ export interface RunOptions {
   logIntervalNs?: number; // default 1 s
   router?: RouterPolicy;
   counterIndex?: CounterIndex;
+  /**
+   * Advance steady decoders as a group where that is exact (decodeGroup.ts; default true). False runs every request
+   * step by step: the same results, slower (tests compare the two).
+   */
+  groupDecodes?: boolean;
   /** Seed of the router's random stream ('random' policy). */
   seed?: number;
   /** P/D: the link a prefill instance's KV crosses to the decode instance (default 16 GiB/s, 20 µs as LLMServingSim's PD config). */

@@ -82,6 +82,8 @@ class VllmStepCost implements CostModelLike {
   readonly computedBefore: CostModelLike['computedBefore'];
   readonly counters?: Float64Array;
   readonly internalEventOffsetsNs?: (out: Float64Array) => number;
+  /** The excess depends on the count and on whether any row is a prefill, not on their order. */
+  readonly rowOrderFree?: boolean;
 
   constructor(
     private readonly inner: CostModelLike,
@@ -90,6 +92,7 @@ class VllmStepCost implements CostModelLike {
     this.newTokens = inner.newTokens;
     this.computedBefore = inner.computedBefore;
     this.counters = inner.counters;
+    this.rowOrderFree = inner.rowOrderFree;
     if (inner.internalEventOffsetsNs) this.internalEventOffsetsNs = (out) => inner.internalEventOffsetsNs!(out);
   }
 

@@ -1,0 +1,221 @@
+// The steady decoders of one scheduler, advanced together in O(1) per step instead of one by one.
+// A running request that has caught up (its next step computes exactly one token) does the same thing at every step
+// until it finishes: compute one token, take a KV block every blockSize tokens, produce one token whose gap is the
+// step's duration. So its counters follow the group's step count G: computed = o + G for an offset o fixed when it
+// joins, reached = computed + 1, and it finishes at the step where G reaches target − o − 1 (a heap ordered by that
+// key, then by admission order). Per step the group costs one kernel row per member (written in a tight loop) and
+// O(1) bookkeeping: the blocks it takes are the members whose computed is a multiple of the block size (a count per
+// residue of o), and its members' inter-token gaps stay one deferred run each (runningState.ts) until they leave.
+// The scheduler uses the group only when that is exactly what its step-by-step loop would do (scheduler.ts), so
+// results are identical; a member leaves (materialize) with its counters recomputed from o and G.
+
+export class DecodeGroup {
+  /** Group steps completed. */
+  steps = 0;
+  private readonly blockSize: number;
+  // Members, unordered (dense for the per-step row loop); pos[h] is h's place, -1 if not a member.
+  private hot = new Int32Array(64);
+  private offset = new Int32Array(64);
+  private seqOf = new Float64Array(64);
+  private pos = new Int32Array(64).fill(-1);
+  private count = 0;
+  /** Members by residue of their offset modulo the block size. */
+  private readonly byResidue: Int32Array;
+  private maxSeqCache = -1;
+  private maxSeqValid = true;
+  // Finish heap of (step key, admission seq) -> h.
+  private heapKey = new Float64Array(64);
+  private heapSeq = new Float64Array(64);
+  private heapH = new Int32Array(64);
+  private heapSize = 0;
+
+  constructor(blockSize: number) {
+    this.blockSize = blockSize;
+    this.byResidue = new Int32Array(blockSize);
+  }
+
+  get size(): number {
+    return this.count;
+  }
+
+  /** The latest admission order among the members (-1 if none). */
+  get maxSeq(): number {
+    if (!this.maxSeqValid) {
+      let m = -1;
+      for (let j = 0; j < this.count; j++) if (this.seqOf[j] > m) m = this.seqOf[j];
+      this.maxSeqCache = m;
+      this.maxSeqValid = true;
+    }
+    return this.maxSeqCache;
+  }
+
+  isMember(h: number): boolean {
+    return h < this.pos.length && this.pos[h] >= 0;
+  }
+
+  /** Add running-state index h with `computed` tokens computed now, finishing when it reaches `target` tokens. */
+  join(h: number, computed: number, target: number, seq: number): void {
+    if (h >= this.pos.length) this.growPos(h + 1);
+    if (this.count === this.hot.length) this.growMembers();
+    const o = computed - this.steps;
+    const j = this.count++;
+    this.hot[j] = h;
+    this.offset[j] = o;
+    this.seqOf[j] = seq;
+    this.pos[h] = j;
+    this.byResidue[this.residue(o)]++;
+    if (seq > this.maxSeqCache && this.maxSeqValid) this.maxSeqCache = seq;
+    // reached = o + G + 1 after a step; it finishes when that reaches target.
+    this.heapPush(target - o - 1, seq, h);
+  }
+
+  /** Remove member h; returns its computed tokens now (o + G). */
+  remove(h: number): number {
+    const j = this.pos[h];
+    if (j < 0) throw new Error(`internal: running-state index ${h} is not in the decode group`);
+    const o = this.offset[j];
+    const seq = this.seqOf[j];
+    this.byResidue[this.residue(o)]--;
+    const last = --this.count;
+    if (j !== last) {
+      const hl = this.hot[last];
+      this.hot[j] = hl;
+      this.offset[j] = this.offset[last];
+      this.seqOf[j] = this.seqOf[last];
+      this.pos[hl] = j;
+    }
+    this.pos[h] = -1;
+    if (seq === this.maxSeqCache) this.maxSeqValid = false;
+    return o + this.steps;
+  }
+
+  /** KV blocks the next step takes: members whose computed (o + G) is a multiple of the block size. */
+  blocksNeededNext(): number {
+    return this.byResidue[this.residue(-this.steps)];
+  }
+
+  /** Write one decode row per member (new tokens 1, computed before o + G) from index `at`; returns the rows written. */
+  writeRows(newTokens: Int32Array, computedBefore: Int32Array, at: number): number {
+    const n = this.count;
+    const offset = this.offset;
+    const g = this.steps;
+    for (let j = 0; j < n; j++) {
+      newTokens[at + j] = 1;
+      computedBefore[at + j] = offset[j] + g;
+    }
+    return n;
+  }
+
+  /** The members (running-state indices), in no particular order; valid until the group changes. */
+  members(): Int32Array {
+    return this.hot.subarray(0, this.count);
+  }
+
+  /** A group step completed. */
+  advance(): void {
+    this.steps++;
+  }
+
+  /** Pop the members that finished with the last step into `out`, in admission order. */
+  popFinished(out: number[]): void {
+    while (this.heapSize > 0 && this.heapKey[0] <= this.steps) out.push(this.heapPop());
+  }
+
+  /** Forget every member (after each was removed): clears the finish heap. */
+  clear(): void {
+    if (this.count !== 0) throw new Error(`internal: decode group cleared with ${this.count} members`);
+    this.heapSize = 0;
+    this.maxSeqCache = -1;
+    this.maxSeqValid = true;
+  }
+
+  private residue(o: number): number {
+    const r = o % this.blockSize;
+    return r < 0 ? r + this.blockSize : r;
+  }
+
+  private growPos(min: number): void {
+    let n = this.pos.length * 2;
+    while (n < min) n *= 2;
+    const p = new Int32Array(n).fill(-1);
+    p.set(this.pos);
+    this.pos = p;
+  }
+
+  private growMembers(): void {
+    const n = this.hot.length * 2;
+    const h = new Int32Array(n);
+    h.set(this.hot);
+    this.hot = h;
+    const o = new Int32Array(n);
+    o.set(this.offset);
+    this.offset = o;
+    const s = new Float64Array(n);
+    s.set(this.seqOf);
+    this.seqOf = s;
+  }
+
+  private less(i: number, j: number): boolean {
+    const a = this.heapKey[i];
+    const b = this.heapKey[j];
+    return a < b || (a === b && this.heapSeq[i] < this.heapSeq[j]);
+  }
+
+  private swap(i: number, j: number): void {
+    const k = this.heapKey[i];
+    this.heapKey[i] = this.heapKey[j];
+    this.heapKey[j] = k;
+    const s = this.heapSeq[i];
+    this.heapSeq[i] = this.heapSeq[j];
+    this.heapSeq[j] = s;
+    const h = this.heapH[i];
+    this.heapH[i] = this.heapH[j];
+    this.heapH[j] = h;
+  }
+
+  private heapPush(key: number, seq: number, h: number): void {
+    if (this.heapSize === this.heapKey.length) {
+      const n = this.heapKey.length * 2;
+      const k = new Float64Array(n);
+      k.set(this.heapKey);
+      this.heapKey = k;
+      const s = new Float64Array(n);
+      s.set(this.heapSeq);
+      this.heapSeq = s;
+      const hh = new Int32Array(n);
+      hh.set(this.heapH);
+      this.heapH = hh;
+    }
+    let i = this.heapSize++;
+    this.heapKey[i] = key;
+    this.heapSeq[i] = seq;
+    this.heapH[i] = h;
+    while (i > 0) {
+      const p = (i - 1) >> 1;
+      if (!this.less(i, p)) break;
+      this.swap(i, p);
+      i = p;
+    }
+  }
+
+  private heapPop(): number {
+    const top = this.heapH[0];
+    const last = --this.heapSize;
+    if (last > 0) {
+      this.heapKey[0] = this.heapKey[last];
+      this.heapSeq[0] = this.heapSeq[last];
+      this.heapH[0] = this.heapH[last];
+      let i = 0;
+      for (;;) {
+        const l = 2 * i + 1;
+        if (l >= last) break;
+        const r = l + 1;
+        const c = r < last && this.less(r, l) ? r : l;
+        if (!this.less(c, i)) break;
+        this.swap(c, i);
+        i = c;
+      }
+    }
+    return top;
+  }
+}
