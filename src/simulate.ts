@@ -191,8 +191,16 @@ export interface SimulateHooks {
   summaryJsonPath?: string;
   /** Before the first event: what was built. */
   onStart?(start: RunStart): void;
-  /** Each finished request, in completion order. The record (and its itlNs) is only valid during the call. */
+  /**
+   * Each finished request, in completion order. The record (and its itlNs) is only valid during the call. Its itlNs
+   * is empty unless requestItl is set (or a requests CSV is written).
+   */
   onRequest?(r: RequestRecord): void;
+  /**
+   * Give each record its inter-token gaps (itlNs). Off by default: ITL statistics are the same either way, and a big
+   * run spends much of its time writing every token's gap into its request.
+   */
+  requestItl?: boolean;
   /** Each scheduled batch. The object is reused between calls: copy what you keep. */
   onIteration?(it: IterationRecord): void;
   /** Every log interval of simulated time. */
@@ -229,6 +237,8 @@ export function runPrepared(p: PreparedRun, hooks: SimulateHooks = {}): Simulati
       counterIndex: p.counterIndex,
       seed: p.seed,
       kvTransferLink: p.kvTransferLink,
+      // Without a consumer of per-request gaps, the engine reports them in aggregate (same statistics).
+      itlSink: csv || hooks.requestItl ? undefined : (instanceId, gapNs, count) => metrics.addGaps(gapNs, count, perInstance?.get(instanceId)),
       observer: {
         onRequest(r) {
           // The instance's accumulator is a part of the run's: past the exact cap each gap is binned once, there.

@@ -119,6 +119,37 @@ describe('MetricsAccumulator', () => {
   });
 });
 
+describe('MetricsAccumulator.addGaps (gaps reported in aggregate)', () => {
+  it('gives the statistics of the same gaps inside records, exact or past the cap, pooled over parts or not', () => {
+    fc.assert(
+      fc.property(
+        fc.array(fc.record({ part: fc.nat(2), gaps: fc.array(fc.record({ v: fc.integer({ min: 0, max: 5_000_000 }), n: fc.integer({ min: 1, max: 6 }) }), { maxLength: 8 }) }), { minLength: 1, maxLength: 30 }),
+        fc.constantFrom(8, 40, 1_000_000),
+        fc.boolean(),
+        (reqs, cap, withParts) => {
+          const perRecord = new MetricsAccumulator(cap);
+          const aggregate = new MetricsAccumulator(cap);
+          const partsA = [0, 1, 2].map(() => new MetricsAccumulator(Math.floor(cap / 3)));
+          const partsB = [0, 1, 2].map(() => new MetricsAccumulator(Math.floor(cap / 3)));
+          reqs.forEach((r, i) => {
+            const gaps = r.gaps.flatMap((g) => Array.from({ length: g.n }, () => g.v));
+            const out = gaps.length + 1;
+            const record = req(10, out, 1e6 + i, gaps);
+            perRecord.add(record, withParts ? partsA[r.part] : undefined);
+            for (const g of r.gaps) aggregate.addGaps(g.v, g.n, withParts ? partsB[r.part] : undefined);
+            aggregate.add({ ...record, itlNs: new Float64Array(0) }, withParts ? partsB[r.part] : undefined);
+          });
+          const a = perRecord.result(1e9);
+          const b = aggregate.result(1e9);
+          expect(b).toEqual(a);
+          if (withParts) for (let k = 0; k < 3; k++) expect(partsB[k].result(1e9)).toEqual(partsA[k].result(1e9));
+        },
+      ),
+      { numRuns: 200 },
+    );
+  });
+});
+
 // validation/summary.txt prints the sim column to 0.1 ms; sim.log prints Mean/Median/P99 to 0.01 ms.
 function summarySimColumn(file: string): Map<string, number> {
   const out = new Map<string, number>();

@@ -35,7 +35,7 @@ interface Case {
   compat: 'vllm' | 'llmservingsim2';
 }
 
-function runCase(c: Case, groupDecodes: boolean) {
+function runCase(c: Case, groupDecodes: boolean, sink?: (instanceId: number, gapNs: number, count: number) => void) {
   const records: Omit<RequestRecord, 'itlNs'>[] = [];
   const itls: number[][] = [];
   const iterations: IterationRecord[] = [];
@@ -61,6 +61,7 @@ function runCase(c: Case, groupDecodes: boolean) {
       router: c.router,
       seed: 7,
       groupDecodes,
+      itlSink: sink,
       logIntervalNs: 50_000,
       observer: {
         onRequest: (r) => {
@@ -112,6 +113,28 @@ describe('decode groups', () => {
     );
     // The comparison means something only if groups were used: most random cases decode in groups.
     expect(groupedRuns).toBeGreaterThan(150);
+  });
+
+  it('report the same inter-token gaps in aggregate (ITL sink) as in the records, per instance', () => {
+    fc.assert(
+      fc.property(caseArb, (c) => {
+        const perInstance = new Map<number, number[]>();
+        const aggregated = runCase(c, true, (id, gapNs, count) => {
+          const list = perInstance.get(id) ?? [];
+          for (let k = 0; k < count; k++) list.push(gapNs);
+          perInstance.set(id, list);
+        });
+        const stepped = runCase(c, false);
+        const expected = new Map<number, number[]>();
+        stepped.out.records.forEach((r, i) => expected.set(r.instanceId, [...(expected.get(r.instanceId) ?? []), ...stepped.out.itls[i]]));
+        const sorted = (m: Map<number, number[]>) => [...m].filter(([, v]) => v.length > 0).map(([k, v]) => [k, [...v].sort((a, b) => a - b)]).sort((a, b) => (a[0] as number) - (b[0] as number));
+        // (A run that stops with an error reported gaps of requests that never finished: no records to compare with.)
+        if (stepped.out.error === undefined) expect(sorted(perInstance)).toEqual(sorted(expected));
+        expect(aggregated.out.itls.every((g) => g.length === 0)).toBe(true);
+        expect({ ...aggregated.out, itls: [] }).toEqual({ ...stepped.out, itls: [] });
+      }),
+      { numRuns: 200 },
+    );
   });
 
   it('take the O(1) path for nearly every decode of a steady run', () => {

@@ -156,6 +156,14 @@ export class SampleBuffer {
     return sum;
   }
 
+  /** Append `count` copies of v. */
+  pushRepeated(v: number, count: number): void {
+    const need = this.length + count;
+    if (need > this.data.length) this.grow(need);
+    this.data.fill(v, this.length, need);
+    this.length = need;
+  }
+
   /** The stored values (a view; valid until the next push). */
   values(): Float64Array {
     return this.data.subarray(0, this.length);
@@ -197,6 +205,20 @@ export class LogHistogram {
     let k = (hi >>> (20 - LogHistogram.MANTISSA_BITS)) - (LogHistogram.MIN_EXP << LogHistogram.MANTISSA_BITS);
     if (k >= this.counts.length) k = this.counts.length - 1;
     this.counts[k]++;
+  }
+
+  /** Add `count` copies of v. */
+  addWeighted(v: number, count: number): void {
+    this.total += count;
+    if (v < 1) {
+      this.zeros += count;
+      return;
+    }
+    this.f64[0] = v;
+    const hi = this.u32[this.hiWord];
+    let k = (hi >>> (20 - LogHistogram.MANTISSA_BITS)) - (LogHistogram.MIN_EXP << LogHistogram.MANTISSA_BITS);
+    if (k >= this.counts.length) k = this.counts.length - 1;
+    this.counts[k] += count;
   }
 
   /** Add every value of `vs`; returns their sum. One tight loop (the hot path of big runs: every token's gap). */
@@ -356,9 +378,40 @@ export class MetricsAccumulator {
     this.e2e.push(r.latencyNs);
     if (r.outputToks > 1) this.tpot.push(r.tpotNs);
     const gaps = r.itlNs;
-    const n = gaps.length;
+    return this.takeGaps(gaps.length, part, part !== undefined ? () => part.add(r) : undefined, (hist) => hist.addAll(gaps), (buf) => buf.pushAll(gaps));
+  }
+
+  /**
+   * Add `count` inter-token gaps of gapNs that came without a request record (a run with an ITL sink reports each
+   * step's gaps in aggregate); with `part` as in add(). Statistics are the same as if each gap came in a record.
+   */
+  addGaps(gapNs: number, count: number, part?: MetricsAccumulator): number {
+    const sum = gapNs * count;
+    return this.takeGaps(
+      count,
+      part,
+      part !== undefined ? () => part.addGaps(gapNs, count) : undefined,
+      (hist) => {
+        hist.addWeighted(gapNs, count);
+        return sum;
+      },
+      (buf) => {
+        buf.pushRepeated(gapNs, count);
+        return sum;
+      },
+    );
+  }
+
+  /** The ITL bookkeeping of add() and addGaps(): n gaps, put into the part (if any), then here (exact or binned). */
+  private takeGaps(
+    n: number,
+    part: MetricsAccumulator | undefined,
+    addToPart: (() => number) | undefined,
+    bin: (hist: LogHistogram) => number,
+    keep: (buf: SampleBuffer) => number,
+  ): number {
     this.itlCount += n;
-    const partSum = part !== undefined ? part.add(r) : 0;
+    const partSum = addToPart !== undefined ? addToPart() : 0;
     if (part === undefined) this.partsSeen = undefined;
     else this.partsSeen?.add(part);
     if (this.itlParts !== undefined) {
@@ -381,7 +434,7 @@ export class MetricsAccumulator {
       this.itlHist.addAll(this.itl.values());
       this.itl = new SampleBuffer(1); // release the exact buffer's memory
     }
-    const sum = this.itlHist ? this.itlHist.addAll(gaps) : this.itl.pushAll(gaps);
+    const sum = this.itlHist ? bin(this.itlHist) : keep(this.itl);
     this.itlSum += sum;
     return sum;
   }

@@ -21,9 +21,20 @@ export const HAS_HASHES = 4; // the request carries block hashes (prefix caching
 
 export const NO_RUN = -2; // runStart/runEnd when no run is pending (step − 1 is never −2: steps start at 0)
 
+/** Receives inter-token gaps in aggregate instead of per request: `count` gaps of gapNs each. */
+export type ItlSink = (gapNs: number, count: number) => void;
+
 export class RunningState {
   /** Step end times for the deferred gaps; begin() once per completed step. */
   readonly clock = new StepClock();
+  /**
+   * With a sink, gaps are not written per request: a token whose previous one came at the scheduler's previous step
+   * counts toward that step's duration (emitStepGaps() sends the count once per step), any other gap goes straight
+   * to the sink. runEnd[h] is then the step of h's latest token and lastTokenNs[h] its time.
+   */
+  sink: ItlSink | undefined = undefined;
+  /** Sink mode: tokens of this step whose gap is the step's duration. */
+  continuing = 0;
   computed: Int32Array;
   reached: Int32Array;
   target: Int32Array;
@@ -94,6 +105,13 @@ export class RunningState {
   /** A token came at the end of the clock's current step (finishNs): its gap after lastTokenNs, deferred if it can be. */
   addStepGap(h: number, finishNs: number): void {
     const step = this.clock.step;
+    if (this.sink !== undefined) {
+      if (this.runEnd[h] === step - 1) this.continuing++;
+      else this.sink(finishNs - this.lastTokenNs[h], 1);
+      this.runEnd[h] = step;
+      this.lastTokenNs[h] = finishNs;
+      return;
+    }
     if (this.runEnd[h] === step - 1 && step - this.runStart[h] < MAX_ITL_RUN) {
       this.runEnd[h] = step; // the gap is that step's duration: written later from the clock (lastTokenNs too)
       return;
@@ -108,6 +126,10 @@ export class RunningState {
 
   /** A gap that is not a step's duration (e.g. 0 for an accepted draft token), after any deferred ones. */
   addGap(h: number, gapNs: number): void {
+    if (this.sink !== undefined) {
+      this.sink(gapNs, 1);
+      return;
+    }
     this.flushItl(h);
     const req = this.reqs[h]!;
     if (req.itlCount === 0) ensureItl(req);
@@ -117,7 +139,7 @@ export class RunningState {
   /** Write the deferred gaps of h (needed before its itlNs or lastTokenNs is read and when it leaves). */
   flushItl(h: number): void {
     const start = this.runStart[h];
-    if (start === NO_RUN) return;
+    if (start === NO_RUN || this.sink !== undefined) return;
     const end = this.runEnd[h];
     this.runStart[h] = this.runEnd[h] = NO_RUN;
     if (end > start) {
@@ -130,7 +152,17 @@ export class RunningState {
 
   /** Whether h has deferred gaps from a run that ended before the clock's current step. */
   hasEndedRun(h: number): boolean {
-    return this.runStart[h] !== NO_RUN && this.runEnd[h] < this.clock.step;
+    return this.sink === undefined && this.runStart[h] !== NO_RUN && this.runEnd[h] < this.clock.step;
+  }
+
+  /**
+   * Sink mode, after a step's tokens: `extra` more tokens (a decode group's) continued from the previous step; send
+   * this step's duration once for all of them.
+   */
+  emitStepGaps(finishNs: number, extra: number): void {
+    const n = this.continuing + extra;
+    this.continuing = 0;
+    if (n > 0 && this.sink !== undefined) this.sink(finishNs - this.clock.endNsAt(this.clock.step - 1), n);
   }
 
   private addFree(from: number, to: number): void {

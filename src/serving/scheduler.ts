@@ -464,7 +464,9 @@ export class Scheduler {
       if (fromGroup) this.leaveGroup(h);
       onFinished(this.release(h));
     }
-    if (st.clock.sweepDue) {
+    if (st.sink !== undefined) {
+      st.emitStepGaps(finishNs, batch.groupRows);
+    } else if (st.clock.sweepDue) {
       // Runs that ended (a request that stopped producing tokens) are written before the clock's ring wraps; the
       // group's members write theirs (which run to this step) and go on from here.
       const step = st.clock.step;
@@ -500,6 +502,7 @@ export class Scheduler {
     st.computed[h] = c;
     st.reached[h] = c + 1;
     st.runEnd[h] = st.clock.step;
+    if (st.sink !== undefined) st.lastTokenNs[h] = st.clock.endNsAt(st.clock.step); // its latest token came then
     this.kv.attachCounted(h, Math.ceil(c / this.kv.blockSize));
   }
 

@@ -60,6 +60,13 @@ export function runServing(opts: RunOptions): RunTotals {
   if (!(logIntervalNs > 0) || !Number.isSafeInteger(logIntervalNs)) throw new Error(`runServing: logIntervalNs must be a positive integer, got ${logIntervalNs}`);
 
   const { instances, roles, decodePool, router, decodeRouter, kvLink, tiersOf, specOf } = buildCluster(opts);
+  const itlSink = opts.itlSink;
+  if (itlSink !== undefined) {
+    for (const inst of instances) {
+      const id = inst.id;
+      inst.scheduler.state.sink = (gapNs, count) => itlSink(id, gapNs, count);
+    }
+  }
   const transfers = new TransferQueue();
   const dp = new DpGroups(opts.instances);
   const hashForRouting = (opts.router ?? 'load') === 'prefix-aware';

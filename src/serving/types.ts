@@ -101,7 +101,7 @@ export interface RequestRecord {
   queuingDelayNs: number;
   ttftNs: number;
   tpotNs: number;
-  itlNs: Float64Array; // outputToks − 1 entries
+  itlNs: Float64Array; // outputToks − 1 entries (none when the run has an itlSink)
   preemptions: number;
   prefixHitTokens: number;
 }
@@ -184,6 +184,11 @@ export interface RunOptions {
    * step by step: the same results, slower (tests compare the two).
    */
   groupDecodes?: boolean;
+  /**
+   * Inter-token gaps in aggregate: `count` gaps of gapNs at instance instanceId (a step's duration is sent once for
+   * all the tokens it spaced). With a sink, records carry no itlNs (empty): the per-token writes are skipped.
+   */
+  itlSink?: (instanceId: number, gapNs: number, count: number) => void;
   /** Seed of the router's random stream ('random' policy). */
   seed?: number;
   /** P/D: the link a prefill instance's KV crosses to the decode instance (default 16 GiB/s, 20 µs as LLMServingSim's PD config). */
