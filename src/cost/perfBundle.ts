@@ -2,7 +2,7 @@
 // with meta.yaml and tp<N>/{dense,per_sequence,attention,skew_fit}.csv. Parsing and validation only; the
 // lookups themselves are native (native/core/lookup.cc, attention_table.cc, skew.cc).
 import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
-import { basename, dirname, join } from 'node:path';
+import { basename, dirname, join, resolve } from 'node:path';
 import { parse as parseYaml } from 'yaml';
 import { z } from 'zod';
 import { InputError, closestNames } from '../errors.js';
@@ -86,7 +86,38 @@ const metaSchema = z.looseObject({
 });
 export type BundleMeta = z.infer<typeof metaSchema>;
 
+// Parsed bundles by folder, TP degree and the files' size and mtime: the instances of a cluster (and the runs of a
+// sweep in one process) share one parse of the same bundle instead of re-reading its CSVs each.
+const BUNDLE_CACHE_SIZE = 8;
+const bundleCache = new Map<string, PerfBundle>();
+
+function bundleSignature(variantDir: string, tp: number): string {
+  const files = ['meta.yaml', `tp${tp}/dense.csv`, `tp${tp}/per_sequence.csv`, `tp${tp}/attention.csv`, 'tp1/dense.csv', 'tp1/per_sequence.csv', 'tp1/moe.csv'];
+  const parts = [resolve(variantDir), String(tp)];
+  for (const f of files) {
+    try {
+      const st = statSync(join(variantDir, f));
+      parts.push(`${f}:${st.size}:${st.mtimeMs}`);
+    } catch {
+      parts.push(`${f}:-`);
+    }
+  }
+  return parts.join('|');
+}
+
+/** Load a perf-model bundle (parsed once per process while its files are unchanged; treat the result as read-only). */
 export function loadPerfBundle(variantDir: string, tp: number): PerfBundle {
+  if (!isDir(variantDir)) return readPerfBundle(variantDir, tp); // throws the clear error
+  const key = bundleSignature(variantDir, tp);
+  const hit = bundleCache.get(key);
+  if (hit) return hit;
+  const bundle = readPerfBundle(variantDir, tp);
+  if (bundleCache.size >= BUNDLE_CACHE_SIZE) bundleCache.delete(bundleCache.keys().next().value!);
+  bundleCache.set(key, bundle);
+  return bundle;
+}
+
+function readPerfBundle(variantDir: string, tp: number): PerfBundle {
   if (!isDir(variantDir)) {
     const parent = dirname(variantDir);
     const siblings = isDir(parent) ? readdirSync(parent).filter((f) => isDir(join(parent, f))) : [];
