@@ -139,7 +139,7 @@ export class KvCache {
       this.countedBlocks = counted;
     }
     if (!this.reqBlocks[slot]) this.reqBlocks[slot] = [];
-    this.reqBlocks[slot].length = 0;
+    if (this.reqBlocks[slot].length > 0) this.reqBlocks[slot].length = 0;
     this.numCached[slot] = -1;
     this.capacityTokens[slot] = 0;
     this.countedBlocks[slot] = 0;
@@ -150,7 +150,7 @@ export class KvCache {
    * The hit is capped at numTokens − 1 tokens (one token must be computed to produce logits), full blocks only.
    */
   findComputedBlocks(hashes: Float64Array, numTokens: number, hitOut: number[]): number {
-    hitOut.length = 0;
+    if (hitOut.length > 0) hitOut.length = 0;
     if (!this.enableCaching || hashes.length === 0) return 0;
     const maxBlocks = Math.min(Math.floor((numTokens - 1) / this.blockSize), hashes.length);
     for (let i = 0; i < maxBlocks; i++) {

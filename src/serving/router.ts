@@ -142,7 +142,7 @@ export class Router {
         best = at;
       }
     }
-    this.hitScratch.length = 0;
+    if (this.hitScratch.length > 0) this.hitScratch.length = 0;
     this.counter = (best + 1) % n;
     return pool[best];
   }

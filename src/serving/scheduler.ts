@@ -328,7 +328,7 @@ export class Scheduler {
       kv.initSlot(h);
       // A request whose prompt KV was transferred in (P/D decode side) takes blocks for it without computing it.
       const ready = req.kvReadyTokens;
-      if (ready > 0) hits.length = 0;
+      if (ready > 0 && hits.length > 0) hits.length = 0;
       let tierBlocks = 0; // prefix blocks found in a host/CXL tier after the GPU hit
       let hitTokens = ready;
       if (ready === 0) {
@@ -371,7 +371,7 @@ export class Scheduler {
       this.place(req, h, numNew, hitTokens, nowNs);
       budget -= numNew;
     }
-    hits.length = 0;
+    if (hits.length > 0) hits.length = 0; // (setting length is a runtime call: skip it when already empty)
   }
 
   /** Write the decode group's rows of the last schedule() (new tokens, computed before) from index `at`. */
@@ -389,7 +389,8 @@ export class Scheduler {
     st.clock.begin(finishNs);
     const groupFinished = this.groupFinished;
     const rowFinished = this.rowFinished;
-    groupFinished.length = rowFinished.length = 0;
+    if (groupFinished.length > 0) groupFinished.length = 0;
+    if (rowFinished.length > 0) rowFinished.length = 0;
     if (batch.groupRows > 0) {
       // Every member produced a token (the members that reached their target with it finish now).
       g.advance();
