@@ -2,6 +2,7 @@
 // a small integer kind and two integer payload slots. seq is a monotonically increasing tie-breaker, so events at
 // the same time pop in the order they were pushed, which makes every run deterministic.
 // Pushing and popping allocate nothing except when the arrays double.
+import { grown } from '../typedArrays.js';
 
 export class EventHeap {
   private timeNs: Float64Array;
@@ -103,20 +104,10 @@ export class EventHeap {
 
   private grow(): void {
     const cap = this.timeNs.length * 2;
-    const t = new Float64Array(cap);
-    t.set(this.timeNs);
-    this.timeNs = t;
-    const s = new Float64Array(cap);
-    s.set(this.seq);
-    this.seq = s;
-    const k = new Int32Array(cap);
-    k.set(this.kind);
-    this.kind = k;
-    const a = new Int32Array(cap);
-    a.set(this.a);
-    this.a = a;
-    const b = new Int32Array(cap);
-    b.set(this.b);
-    this.b = b;
+    this.timeNs = grown(this.timeNs, cap);
+    this.seq = grown(this.seq, cap);
+    this.kind = grown(this.kind, cap);
+    this.a = grown(this.a, cap);
+    this.b = grown(this.b, cap);
   }
 }

@@ -8,6 +8,7 @@
 // residue of o), and its members' inter-token gaps stay one deferred run each (runningState.ts) until they leave.
 // The scheduler uses the group only when that is exactly what its step-by-step loop would do (scheduler.ts), so
 // results are identical; a member leaves (materialize) with its counters recomputed from o and G.
+import { grown } from '../typedArrays.js';
 
 export class DecodeGroup {
   /** Group steps completed. */
@@ -137,22 +138,14 @@ export class DecodeGroup {
   private growPos(min: number): void {
     let n = this.pos.length * 2;
     while (n < min) n *= 2;
-    const p = new Int32Array(n).fill(-1);
-    p.set(this.pos);
-    this.pos = p;
+    this.pos = grown(this.pos, n, -1);
   }
 
   private growMembers(): void {
     const n = this.hot.length * 2;
-    const h = new Int32Array(n);
-    h.set(this.hot);
-    this.hot = h;
-    const o = new Int32Array(n);
-    o.set(this.offset);
-    this.offset = o;
-    const s = new Float64Array(n);
-    s.set(this.seqOf);
-    this.seqOf = s;
+    this.hot = grown(this.hot, n);
+    this.offset = grown(this.offset, n);
+    this.seqOf = grown(this.seqOf, n);
   }
 
   private less(i: number, j: number): boolean {
@@ -176,15 +169,9 @@ export class DecodeGroup {
   private heapPush(key: number, seq: number, h: number): void {
     if (this.heapSize === this.heapKey.length) {
       const n = this.heapKey.length * 2;
-      const k = new Float64Array(n);
-      k.set(this.heapKey);
-      this.heapKey = k;
-      const s = new Float64Array(n);
-      s.set(this.heapSeq);
-      this.heapSeq = s;
-      const hh = new Int32Array(n);
-      hh.set(this.heapH);
-      this.heapH = hh;
+      this.heapKey = grown(this.heapKey, n);
+      this.heapSeq = grown(this.heapSeq, n);
+      this.heapH = grown(this.heapH, n);
     }
     let i = this.heapSize++;
     this.heapKey[i] = key;

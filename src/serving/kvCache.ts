@@ -13,6 +13,7 @@
 // free-list operation per block. The first time a block must be identified (indexing a hash, a hit, the free-list
 // order), `identifyBlocks()` names the counted blocks (each slot's held blocks, then the free list in id order) and
 // the pool stays exact from then on. Any new method that reads or writes block ids must call it first.
+import { grown } from '../typedArrays.js';
 
 const NO_HASH = -1; // chained hashes are non-negative
 
@@ -128,15 +129,9 @@ export class KvCache {
   initSlot(slot: number): void {
     if (slot >= this.numCached.length) {
       const size = Math.max(slot + 1, this.numCached.length * 2);
-      const grown = new Int32Array(size).fill(-1);
-      grown.set(this.numCached);
-      this.numCached = grown;
-      const cap = new Int32Array(size);
-      cap.set(this.capacityTokens);
-      this.capacityTokens = cap;
-      const counted = new Int32Array(size);
-      counted.set(this.countedBlocks);
-      this.countedBlocks = counted;
+      this.numCached = grown(this.numCached, size, -1);
+      this.capacityTokens = grown(this.capacityTokens, size);
+      this.countedBlocks = grown(this.countedBlocks, size);
     }
     if (!this.reqBlocks[slot]) this.reqBlocks[slot] = [];
     if (this.reqBlocks[slot].length > 0) this.reqBlocks[slot].length = 0;

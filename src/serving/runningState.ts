@@ -14,6 +14,7 @@
 // MAX_ITL_RUN steps, or the request leaves.
 import { ensureItl, type ServingRequest } from './request.js';
 import { MAX_ITL_RUN, StepClock } from './stepClock.js';
+import { grown } from '../typedArrays.js';
 
 export const IN_FLIGHT = 1; // scheduled in a batch that has not completed
 export const IS_INIT = 2; // no token produced yet
@@ -174,28 +175,16 @@ export class RunningState {
   private grow(): void {
     const old = this.capacity;
     const n = old * 2;
-    const g32 = (a: Int32Array, fill = 0) => {
-      const b = new Int32Array(n);
-      if (fill !== 0) b.fill(fill, old);
-      b.set(a);
-      return b;
-    };
-    this.computed = g32(this.computed);
-    this.reached = g32(this.reached);
-    this.target = g32(this.target);
-    this.input = g32(this.input);
-    this.drafts = g32(this.drafts);
-    this.runStart = g32(this.runStart, NO_RUN);
-    this.runEnd = g32(this.runEnd, NO_RUN);
-    const f = new Uint8Array(n);
-    f.set(this.flags);
-    this.flags = f;
-    const t = new Float64Array(n);
-    t.set(this.lastTokenNs);
-    this.lastTokenNs = t;
-    const q = new Float64Array(n);
-    q.set(this.seq);
-    this.seq = q;
+    this.computed = grown(this.computed, n);
+    this.reached = grown(this.reached, n);
+    this.target = grown(this.target, n);
+    this.input = grown(this.input, n);
+    this.drafts = grown(this.drafts, n);
+    this.runStart = grown(this.runStart, n, NO_RUN);
+    this.runEnd = grown(this.runEnd, n, NO_RUN);
+    this.flags = grown(this.flags, n);
+    this.lastTokenNs = grown(this.lastTokenNs, n);
+    this.seq = grown(this.seq, n);
     // Lower indices must still come out first: the new ones go under the free list's existing entries.
     const existing = this.free;
     this.free = [];
