@@ -1,5 +1,6 @@
 // `npm run bench:serving`: cost of the serving loop itself (scheduler, KV cache, request state, event loop, records),
-// with the native cost kernel replaced by an affine formula so only the loop is measured. Prints CPU ns per token
+// with the native cost kernel replaced by an affine formula so only the loop is measured (decode groups on, and once
+// off: "request by request"). Prints CPU ns per token
 // (prompt + generated tokens processed) and per iteration (one scheduled batch) for:
 //  - decode-heavy: one instance, 256 running requests, no token ids (the 100,000-request bench:e2e shape);
 //  - prefix caching: requests with token ids sharing system prompts (chained hashing, prefix index lookups);
@@ -15,6 +16,7 @@ import type { RequestSource, RequestSpec } from '../src/workload/types.js';
 
 /** latency = 2 ms + 20 ns per new token + 0.05 ns per cached token: a decode step of 256 ≈ 2 ms, like an 8B model. */
 class AffineCost implements CostModelLike {
+  readonly rowOrderFree = true; // a sum: steady decoders may run as a decode group
   readonly newTokens = new Int32Array(4096);
   readonly computedBefore = new Int32Array(4096);
   iterate(n: number): number {
@@ -58,6 +60,7 @@ interface Case {
   knobs: ServingKnobs;
   numKvBlocks: number;
   router?: RouterPolicy;
+  groupDecodes?: boolean;
   tokens: number; // prompt + output tokens of the workload (recomputation not counted)
 }
 
@@ -88,8 +91,8 @@ function tokensOf(specs: readonly RequestSpec[]): number {
   return s;
 }
 
-function makeCase(name: string, specs: RequestSpec[], instances: number, knobs: Partial<ServingKnobs>, numKvBlocks: number, router?: RouterPolicy): Case {
-  return { name, source: new ArraySource(specs), instances, knobs: { ...DEFAULT_KNOBS, ...knobs }, numKvBlocks, router, tokens: tokensOf(specs) };
+function makeCase(name: string, specs: RequestSpec[], instances: number, knobs: Partial<ServingKnobs>, numKvBlocks: number, router?: RouterPolicy, groupDecodes = true): Case {
+  return { name, source: new ArraySource(specs), instances, knobs: { ...DEFAULT_KNOBS, ...knobs }, numKvBlocks, router, groupDecodes, tokens: tokensOf(specs) };
 }
 
 function runCase(c: Case): number {
@@ -102,7 +105,7 @@ function runCase(c: Case): number {
     maxPositionEmbeddings: 131_072,
   }));
   let finished = 0;
-  const totals = runServing({ instances, source: c.source.rewind(), router: c.router, observer: { onRequest: () => finished++ } });
+  const totals = runServing({ instances, source: c.source.rewind(), router: c.router, groupDecodes: c.groupDecodes, observer: { onRequest: () => finished++ } });
   if (finished !== c.source.totalRequests) throw new Error(`${c.name}: ${finished} of ${c.source.totalRequests} requests finished`);
   return totals.iterations;
 }
@@ -110,6 +113,7 @@ function runCase(c: Case): number {
 async function main(): Promise<void> {
   const cases = [
     makeCase('decode-heavy, 1 instance', makeSpecs(4000, 40, [100, 1500], [100, 1200], false), 1, { maxNumSeqs: 256 }, 30_000),
+    makeCase('the same, request by request', makeSpecs(4000, 40, [100, 1500], [100, 1200], false), 1, { maxNumSeqs: 256 }, 30_000, undefined, false),
     makeCase('prefix caching (token ids)', makeSpecs(2000, 20, [600, 1500], [50, 400], true), 1, { maxNumSeqs: 256 }, 30_000),
     makeCase('KV-bound, preemptions', makeSpecs(2000, 40, [200, 1200], [100, 800], false), 1, { maxNumSeqs: 256 }, 4_000),
     makeCase('4 instances, load router', makeSpecs(8000, 80, [100, 1500], [100, 1200], false), 4, { maxNumSeqs: 256 }, 30_000, 'load'),
