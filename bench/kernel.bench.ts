@@ -1,13 +1,16 @@
 // Cost of one CostModel.iterate() (one native call) for a batch of 256 decodes + one 2048-token prefill chunk,
 // on the RTX 4090 profile bundle, the RTX PRO 6000 bundle (skew correction on) and the roofline. Goal <= 2 µs.
 // The machine's load average is printed too: on a shared machine the figures move with it.
+// A second table times the serving loop's steady state on the shipped H100 bundle (see steadyStateBatches).
 // Run: npm run bench:kernel
 import { existsSync } from 'node:fs';
 import { loadavg } from 'node:os';
 import { join } from 'node:path';
 import { Bench } from 'tinybench';
-import { CostModel, type CostModelOptions } from '../src/cost/costModel.js';
+import { COUNTER, CostModel, type CostModelOptions } from '../src/cost/costModel.js';
 import { PACKAGE_ROOT } from '../src/packageRoot.js';
+import { resolveHardware } from '../src/scenario/hardware.js';
+import { resolveModel } from '../src/scenario/model.js';
 import type { HardwareSpec, ModelArch } from '../src/scenario/types.js';
 
 const CALLS_PER_TASK = 1000;
@@ -32,6 +35,98 @@ function fillMixedBatch(cm: CostModel): number {
   cm.newTokens[256] = 2048;
   cm.computedBefore[256] = 1024;
   return 257;
+}
+
+// The serving loop's steady state, precomputed so the timed loop only copies a batch in and calls iterate():
+// ~200-256 running decodes whose KV grows by 1 per step, one request leaving and one joining every ~2 steps, and an
+// ~800-token prefill chunk every ~3rd step. Deterministic (fixed LCG seed).
+interface SteadyState {
+  calls: number;
+  sizes: Int32Array; // requests in call c
+  offsets: Int32Array; // first row of call c in newTokens / computedBefore
+  newTokens: Int32Array;
+  computedBefore: Int32Array;
+}
+function steadyStateBatches(calls: number): SteadyState {
+  let seed = 12345;
+  const rand = (): number => ((seed = (Math.imul(seed, 1103515245) + 12345) >>> 0) / 2 ** 32);
+  const kv: number[] = Array.from({ length: 230 }, () => 100 + Math.floor(rand() * 3000));
+  const sizes = new Int32Array(calls);
+  const offsets = new Int32Array(calls);
+  const newTokens: number[] = [];
+  const before: number[] = [];
+  let prefillDone = 0; // the chunked prompt's progress
+  for (let c = 0; c < calls; c++) {
+    offsets[c] = newTokens.length;
+    for (const k of kv) {
+      newTokens.push(1);
+      before.push(k);
+    }
+    if (c % 3 === 2) {
+      const chunk = 760 + Math.floor(rand() * 80);
+      newTokens.push(chunk);
+      before.push(prefillDone);
+      prefillDone = prefillDone >= 3000 ? 0 : prefillDone + chunk;
+    }
+    sizes[c] = newTokens.length - offsets[c];
+    for (let i = 0; i < kv.length; i++) kv[i]++;
+    if (c % 2 === 1) {
+      // one finishes, one joins (its prompt already prefilled); the count drifts within 200..256
+      kv.splice(Math.floor(rand() * kv.length), 1);
+      if (kv.length < 200 || (kv.length < 256 && rand() < 0.5)) kv.push(200 + Math.floor(rand() * 2000));
+      if (kv.length < 256 && rand() < 0.5) kv.push(200 + Math.floor(rand() * 2000));
+    }
+  }
+  return { calls, sizes, offsets, newTokens: Int32Array.from(newTokens), computedBefore: Int32Array.from(before) };
+}
+
+async function steadyState(): Promise<void> {
+  const bundle = join(PACKAGE_ROOT, 'perf_models', 'H100-SXM', 'meta-llama', 'Llama-3.1-8B-Instruct', 'bf16');
+  // As src/simulate.ts builds an instance's cost model (catalog hardware and model, the bundle, maxBatch 256).
+  const cm = await CostModel.load({
+    model: await resolveModel('meta-llama/Llama-3.1-8B-Instruct'),
+    hardware: resolveHardware('H100-SXM'),
+    weightDtype: 'bf16',
+    kvDtype: 'bf16',
+    tp: 1,
+    perfBundle: bundle,
+    maxBatch: 512,
+  });
+  const s = steadyStateBatches(1200);
+  let c = 0;
+  const load = (): number => {
+    const n = s.sizes[c];
+    const o = s.offsets[c];
+    cm.newTokens.set(s.newTokens.subarray(o, o + n));
+    cm.computedBefore.set(s.computedBefore.subarray(o, o + n));
+    c = c + 1 === s.calls ? 0 : c + 1;
+    return n;
+  };
+  // A checksum of the whole sequence: any change in the kernel's results shows here.
+  let sumNs = 0;
+  let sumLookups = 0;
+  for (let i = 0; i < s.calls; i++) {
+    sumNs += cm.iterate(load());
+    sumLookups += cm.counters[COUNTER.lookups] + cm.counters[COUNTER.extrapolated] * 1e6;
+  }
+  const bench = new Bench({ time: 1000, warmup: true });
+  bench.add('copy batch only', () => {
+    for (let i = 0; i < CALLS_PER_TASK; i++) load();
+  });
+  bench.add('copy batch + iterate', () => {
+    for (let i = 0; i < CALLS_PER_TASK; i++) cm.iterate(load());
+  });
+  await bench.run();
+  const ns = bench.tasks.map((t) => (t.result.state === 'completed' ? (t.result.latency.mean * 1e6) / CALLS_PER_TASK : NaN));
+  console.log(
+    `steady state, H100-SXM Llama-3.1-8B-Instruct bf16 tp1 bundle, ${s.calls} calls cycled (~228 decodes, 800-token chunk every 3rd)`,
+  );
+  console.table([
+    { case: 'copy batch only', 'ns/call': Math.round(ns[0]) },
+    { case: 'copy batch + iterate', 'ns/call': Math.round(ns[1]) },
+    { case: 'iterate (difference)', 'ns/call': Math.round(ns[1] - ns[0]) },
+  ]);
+  console.log(`checksum over the ${s.calls} calls: sum of latencies ${sumNs} ns, lookups/extrapolated code ${sumLookups}`);
 }
 
 async function main(): Promise<void> {
@@ -76,3 +171,4 @@ async function main(): Promise<void> {
 }
 
 await main();
+await steadyState();

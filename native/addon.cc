@@ -127,6 +127,37 @@ servesim::KernelConfig kernelConfig(const Napi::Object& c) {
   return k;
 }
 
+// {devices: [{bandwidthGBps, latencyNs}], hostDevice, numBlocks, deviceOf: Int32Array(numBlocks x slots),
+//  slotBytes: Float64Array(slots)} -> WeightPlacement (weights on cpu/cxl memory, README §2.4).
+servesim::WeightPlacement weightPlacement(const Napi::Object& o) {
+  Napi::Env env = o.Env();
+  const int numBlocks = static_cast<int>(num(o, "numBlocks", 0));
+  const Napi::Value dv = o.Get("deviceOf");
+  const std::vector<double> bytes = f64(o, "slotBytes");
+  if (env.IsExceptionPending()) return {};
+  if (!isTyped(dv, napi_int32_array) || numBlocks < 1 ||
+      dv.As<Napi::Int32Array>().ElementLength() != static_cast<std::size_t>(numBlocks) * servesim::kSlotCount ||
+      bytes.size() != static_cast<std::size_t>(servesim::kSlotCount) || !o.Get("devices").IsArray()) {
+    NAPI_THROW(Napi::TypeError::New(env, "weightPlacement: expected devices[], numBlocks >= 1, deviceOf Int32Array(numBlocks x " +
+                                             std::to_string(servesim::kSlotCount) + ") and slotBytes Float64Array(" +
+                                             std::to_string(servesim::kSlotCount) + ")"),
+               {});
+  }
+  std::vector<servesim::MemoryDevice> devices;
+  const Napi::Array a = o.Get("devices").As<Napi::Array>();
+  for (uint32_t i = 0; i < a.Length(); ++i) {
+    if (!a.Get(i).IsObject()) NAPI_THROW(Napi::TypeError::New(env, "weightPlacement.devices[] entries must be objects"), {});
+    const Napi::Object d = a.Get(i).As<Napi::Object>();
+    const servesim::MemoryDevice m{num(d, "bandwidthGBps", 0), num(d, "latencyNs", 0)};
+    if (!(m.bytesPerNs > 0) || !(m.latencyNs >= 0)) {
+      NAPI_THROW(Napi::RangeError::New(env, "weightPlacement.devices[]: bandwidthGBps must be > 0 and latencyNs >= 0"), {});
+    }
+    devices.push_back(m);
+  }
+  return servesim::WeightPlacement(std::move(devices), static_cast<int>(num(o, "hostDevice", -1)), numBlocks,
+                                   dv.As<Napi::Int32Array>().Data(), bytes.data());
+}
+
 class KernelWrap : public Napi::ObjectWrap<KernelWrap> {
  public:
   static Napi::Function Define(Napi::Env env) {
@@ -220,6 +251,11 @@ class KernelWrap : public Napi::ObjectWrap<KernelWrap> {
         if (env.IsExceptionPending()) return;
       }
       kernel_->setV021(std::move(t));
+    }
+    if (c.Get("weightPlacement").IsObject()) {
+      servesim::WeightPlacement placement = weightPlacement(c.Get("weightPlacement").As<Napi::Object>());
+      if (env.IsExceptionPending()) return;
+      kernel_->setWeightPlacement(std::move(placement));
     }
     // The typed arrays are bound once: iterate(n) reads and writes them in place (keep them alive here).
     if (!c.Get("buffers").IsObject()) NAPI_THROW_VOID(Napi::TypeError::New(env, "Kernel(config) needs config.buffers"));

@@ -6,10 +6,12 @@ import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { z } from 'zod';
 import { CostModel, COUNTER } from './cost/costModel.js';
+import { costWithLayerEvents } from './cost/layerEvents.js';
 import { PACKAGE_ROOT } from './cost/native.js';
 import { InputError } from './errors.js';
 import { RngStreams } from './rng.js';
 import { loadClusterConfig } from './scenario/cluster.js';
+import type { ResolvedPlacement } from './scenario/placement.js';
 import { resolveHardware } from './scenario/hardware.js';
 import { resolveModel } from './scenario/model.js';
 import { dtypeNameSchema, kvDtypeOf, weightDtypeOf } from './scenario/serving.js';
@@ -301,6 +303,8 @@ interface InstancePlan {
   /** Host memory of the instance's node (GiB) and the cluster's CXL pool, for KV tiers. */
   hostMemGiB?: number;
   cxl?: { memSizeGB: number; memBandwidthGBps: number; memLatencyNs: number; numDevices: number };
+  /** LLMServingSim `placement`, resolved (scenario/placement.ts): weights on cpu/cxl are loaded every iteration. */
+  placement?: ResolvedPlacement;
 }
 
 /** LLMServingSim 2.0's profile variant folder name (README §1.1): bf16, fp16, ..., plus '-kvfp8' with an fp8 KV cache. */
@@ -361,6 +365,7 @@ async function buildInstance(
   s: z.output<typeof scenarioSchema>,
   compat: CompatMode,
   warnings: string[],
+  multiInstance = false,
 ): Promise<{ setup: InstanceSetup; info: InstanceInfo }> {
   const model = plan.model ?? (await resolveModel(plan.modelName));
   const hardware = resolveHardware(plan.hardwareLabel);
@@ -402,6 +407,15 @@ async function buildInstance(
     npuMemBwGBps: plan.memBwGBps,
     hostMem: s.hostMem ?? plan.hostMem,
     maxBatch,
+    ...(plan.placement?.offloadsWeights
+      ? {
+          weightPlacement: {
+            locations: plan.placement.weights,
+            numBlocks: plan.placement.numBlocks,
+            ...(plan.cxl ? { cxl: { bandwidthGBps: plan.cxl.memBandwidthGBps, latencyNs: plan.cxl.memLatencyNs, numDevices: plan.cxl.numDevices } } : {}),
+          },
+        }
+      : {}),
   });
   const recordName = plan.recordHfId ? model.hfId : plan.modelName;
   const info: InstanceInfo = {
@@ -433,11 +447,17 @@ async function buildInstance(
       speculative.draftCost = await CostModel.load({ model: draftModel, hardware, weightDtype: draftWeightDtype!, kvDtype: draftKv, tp, ...draftPerf, link: s.link ?? plan.link, maxBatch });
     }
   }
+  // compat 'llmservingsim2' with several instances: idle instances are polled at the layer ends of busy ones (layerEvents.ts).
+  const polled =
+    compat === 'llmservingsim2' && multiInstance
+      ? costWithLayerEvents(cost, { numLayers: model.numLayers, tp, moe: model.moe !== undefined, pp, weightsOffloaded: plan.placement?.offloadsWeights === true })
+      : { cost, limit: undefined };
+  if (polled.limit) warnings.push(`instance ${id}: ${polled.limit}`);
   const setup: InstanceSetup = {
     instanceId: id,
     modelName: recordName,
     // compat 'vllm': the step time calibrated against real vLLM on this GPU, where a measured run exists (vllmMode.ts).
-    cost: compat === 'vllm' ? withVllmStepTime(cost, vllmStepCalibrationFor(hardware.name, cost.source, tp)) : cost,
+    cost: compat === 'vllm' ? withVllmStepTime(cost, vllmStepCalibrationFor(hardware.name, cost.source, tp)) : polled.cost,
     knobs,
     numKvBlocks,
     maxPositionEmbeddings: model.maxPositionEmbeddings,
@@ -501,7 +521,7 @@ export async function prepareScenario(scenario: Scenario): Promise<PreparedRun> 
   const warnings: string[] = [];
   const plans = s.clusterConfig ? await plansFromCluster(s.clusterConfig, warnings) : Array.from({ length: s.instances ?? 1 }, () => planFromModel(s));
   const built = [];
-  for (let i = 0; i < plans.length; i++) built.push(await buildInstance(i, plans[i], s, compat, warnings));
+  for (let i = 0; i < plans.length; i++) built.push(await buildInstance(i, plans[i], s, compat, warnings, plans.length > 1));
   const source = await buildSource(s.workload, s.seed ?? 0);
   return {
     instances: built.map((b) => b.setup),
@@ -549,7 +569,12 @@ async function plansFromCluster(file: string, warnings: string[]): Promise<Insta
       for (const k of ['enableLocalOffloading', 'enableAttnOffloading', 'enableSubBatchInterleaving'] as const) {
         if (o[k]) throw new InputError(`${k} is not supported yet`, at);
       }
-      if (inst.placement) warnings.push(`instance ${inst.instanceId}: 'placement' is ignored (weights and KV stay on the GPU)`);
+      // Weights on cpu/cxl are costed by the kernel (src/cost/weightPlacement.ts). kv_loc is not: LLMServingSim's trace
+      // reads only the `weights` placement, so KV stays on the GPU there too.
+      if (inst.resolvedPlacement?.offloadsWeights && inst.pp > 1) {
+        throw new InputError(`weights placed on cpu/cxl memory need pp_size 1 (this instance has pp_size ${inst.pp})`, { file, field: `${inst.path}.placement` });
+      }
+      if (inst.resolvedPlacement?.offloadsKv) warnings.push(`instance ${inst.instanceId}: placement kv_loc on cpu/cxl has no effect (the KV cache stays on the GPU; LLMServingSim 2.0 costs only weight placement)`);
       plans.push({
         modelName: inst.modelName,
         model: inst.model,
@@ -579,6 +604,7 @@ async function plansFromCluster(file: string, warnings: string[]): Promise<Insta
         ...(cfg.cxlMem ? { cxl: cfg.cxlMem } : {}),
         ...(inst.pdType ? { pdRole: inst.pdType } : {}),
         ...(inst.dpGroup !== null ? { dpGroup: inst.dpGroup } : {}),
+        ...(inst.resolvedPlacement ? { placement: inst.resolvedPlacement } : {}),
       });
     }
   }

@@ -74,27 +74,58 @@ double AttentionTable::rowValue(const Row& row, double kv, bool& outside) const 
   return row.valuesNs[b.lo] + b.t * (row.valuesNs[b.hi] - row.valuesNs[b.lo]);
 }
 
-double AttentionTable::corner(std::size_t pcIndex, std::size_t ndIndex, double kp, double kv, bool& outside) const {
-  const Slice& slice = slices_[cornerSlice_[pcIndex * ndAxis_.size() + ndIndex]];
+AttentionTable::Memo::Corner AttentionTable::corner(std::size_t pcIndex, std::size_t ndIndex, double kp,
+                                                    bool& outside) const {
+  const std::size_t sliceIndex = cornerSlice_[pcIndex * ndAxis_.size() + ndIndex];
+  const Slice& slice = slices_[sliceIndex];
   if (outsideGrid(slice.kvPrefillAxis, kp)) outside = true;
   const Bracket b = bracketAxis(slice.kvPrefillAxis, kp);
-  const double lo = rowValue(slice.rows[b.lo], kv, outside);
-  if (b.t == 0.0) return lo;
-  const double hi = rowValue(slice.rows[b.hi], kv, outside);
-  return lo + b.t * (hi - lo);
+  return {sliceIndex, b.lo, b.hi, b.t};
+}
+
+void AttentionTable::locate(double pc, double kp, double nd, Memo& memo) const {
+  memo.pc = pc;
+  memo.kp = kp;
+  memo.nd = nd;
+  memo.outside = outsideGrid(pcAxis_, pc) || outsideGrid(ndAxis_, nd);
+  const Bracket bp = bracketAxis(pcAxis_, pc);
+  const Bracket bn = bracketAxis(ndAxis_, nd);
+  memo.tPc = bp.t;
+  memo.tNd = bn.t;
+  // Corners with weight 0 are skipped: x + 0 * (y - x) == x exactly, so the result is unchanged.
+  memo.corners[0] = corner(bp.lo, bn.lo, kp, memo.outside);
+  if (bn.t != 0.0) memo.corners[1] = corner(bp.lo, bn.hi, kp, memo.outside);
+  if (bp.t == 0.0) return;
+  memo.corners[2] = corner(bp.hi, bn.lo, kp, memo.outside);
+  if (bn.t != 0.0) memo.corners[3] = corner(bp.hi, bn.hi, kp, memo.outside);
+}
+
+double AttentionTable::cornerValue(const Memo::Corner& c, double kv, bool& outside) const {
+  const Slice& slice = slices_[c.slice];
+  const double lo = rowValue(slice.rows[c.rowLo], kv, outside);
+  if (c.t == 0.0) return lo;
+  const double hi = rowValue(slice.rows[c.rowHi], kv, outside);
+  return lo + c.t * (hi - lo);
+}
+
+double AttentionTable::blend(double pc, double kp, double nd, double kv, bool& outside, Memo& memo) const {
+  if (!(memo.pc == pc && memo.kp == kp && memo.nd == nd)) locate(pc, kp, nd, memo);
+  outside = memo.outside;
+  const double c00 = cornerValue(memo.corners[0], kv, outside);
+  const double v0 = memo.tNd == 0.0 ? c00 : c00 + memo.tNd * (cornerValue(memo.corners[1], kv, outside) - c00);
+  if (memo.tPc == 0.0) return v0;
+  const double c10 = cornerValue(memo.corners[2], kv, outside);
+  const double v1 = memo.tNd == 0.0 ? c10 : c10 + memo.tNd * (cornerValue(memo.corners[3], kv, outside) - c10);
+  return v0 + memo.tPc * (v1 - v0);
 }
 
 double AttentionTable::blend(double pc, double kp, double nd, double kv, bool& outside) const {
-  outside = outsideGrid(pcAxis_, pc) || outsideGrid(ndAxis_, nd);
-  const Bracket bp = bracketAxis(pcAxis_, pc);
-  const Bracket bn = bracketAxis(ndAxis_, nd);
-  // Corners with weight 0 are skipped: x + 0 * (y - x) == x exactly, so the result is unchanged.
-  const double c00 = corner(bp.lo, bn.lo, kp, kv, outside);
-  const double v0 = bn.t == 0.0 ? c00 : c00 + bn.t * (corner(bp.lo, bn.hi, kp, kv, outside) - c00);
-  if (bp.t == 0.0) return v0;
-  const double c10 = corner(bp.hi, bn.lo, kp, kv, outside);
-  const double v1 = bn.t == 0.0 ? c10 : c10 + bn.t * (corner(bp.hi, bn.hi, kp, kv, outside) - c10);
-  return v0 + bp.t * (v1 - v0);
+  Memo memo;
+  return blend(pc, kp, nd, kv, outside, memo);
+}
+
+int64_t AttentionTable::lookupNs(double pc, double kp, double nd, double kv, bool& outside, Memo& memo) const {
+  return truncateToNs(blend(pc, kp, nd, kv, outside, memo));
 }
 
 int64_t AttentionTable::lookupNs(double pc, double kp, double nd, double kv, bool& outside) const {

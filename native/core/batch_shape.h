@@ -20,7 +20,10 @@ struct BatchShape {
   double kvTokensRead = 0;     // KV entries each attention reads: history + new tokens of every request
 };
 
-// Requests with no new tokens are ignored (they are not scheduled work).
+// Requests with no new tokens are ignored (they are not scheduled work). On x86-64 CPUs with AVX2 (checked at
+// run time) eight rows are scanned per step; the results are integers, identical to the portable scan's.
 BatchShape describeBatch(const int32_t* newTokens, const int32_t* computedBefore, int n);
+// The same, one row at a time on every CPU (the reference the vector scan is tested against).
+BatchShape describeBatchPortable(const int32_t* newTokens, const int32_t* computedBefore, int n);
 
 }  // namespace servesim

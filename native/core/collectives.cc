@@ -22,6 +22,12 @@ double ringNs(double bytes, int p, const Network& net, int linkSteps, int memPas
 }  // namespace
 
 double allReduceNs(double bytes, int p, const Network& net) { return ringNs(bytes, p, net, 2 * (p - 1), 3 * (p - 1)); }
+double allReduceFirstStepNs(double bytes, int p, const Network& net) {
+  if (p != 2) return 0.0;
+  const double chunk = bytes / p;
+  return net.linkLatencyNs + transferNs(chunk, net.linkBytesPerNs) + transferNs(chunk, net.localMemBytesPerNs) +
+         kMemPassEndpointNs + 1.0;
+}
 double reduceScatterNs(double bytes, int p, const Network& net) { return ringNs(bytes, p, net, p - 1, 2 * (p - 1)); }
 double allGatherNs(double bytes, int p, const Network& net) { return ringNs(bytes, p, net, p - 1, p - 1); }
 double allToAllNs(double bytes, int p, const Network& net) {
@@ -31,6 +37,10 @@ double allToAllNs(double bytes, int p, const Network& net) {
 double pointToPointNs(double bytes, const Network& net) { return net.linkLatencyNs + bytes / net.linkBytesPerNs; }
 int64_t sendNs(double bytes, const Network& net) {
   return std::llround(net.linkLatencyNs) + static_cast<int64_t>(std::ceil(bytes / net.linkBytesPerNs));
+}
+
+int64_t pipelineSendNs(double bytes, const Network& net) {
+  return std::llround(net.linkLatencyNs) + static_cast<int64_t>(std::floor(bytes / net.linkBytesPerNs));
 }
 
 double allReduceWireBytes(double bytes, int p) { return p <= 1 ? 0.0 : 2.0 * (p - 1) * bytes / p; }

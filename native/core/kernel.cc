@@ -8,6 +8,11 @@ namespace servesim {
 namespace {
 // Occurrences of a slot per iteration, in units of "per block" (README §2.2: prologue, L blocks, head).
 bool isBlockSlot(Slot s) { return s != kEmbedding && s != kFinalLayernorm && s != kLmHead && s != kSampler; }
+// How many times a slot runs per iteration: each block slot once per layer (layernorm twice), the others once.
+double timesPerIteration(int s, const ModelShape& m) {
+  const Slot slot = static_cast<Slot>(s);
+  return isBlockSlot(slot) ? m.numLayers * (slot == kLayernorm ? 2.0 : 1.0) : 1.0;
+}
 }  // namespace
 
 Kernel::Kernel(const KernelConfig& config) : config_(config) {
@@ -27,15 +32,41 @@ void Kernel::setTable(Slot slot, Table1D table) {
   if (sources_[slot] == SlotSource::kAbsent || table.empty()) return;
   tables_[slot] = std::move(table);
   sources_[slot] = SlotSource::kTable;
+  for (int s = 0; s < kSlotCount; ++s) {
+    axisOwner_[s] = s;
+    for (int o = 0; o < s; ++o) {
+      if (sources_[o] == SlotSource::kTable && sources_[s] == SlotSource::kTable && tables_[o].sameKeys(tables_[s])) {
+        axisOwner_[s] = o;
+        break;
+      }
+    }
+  }
+  positionMemo_.fill(PositionMemo{});
+  forgetShapes();
 }
 
 void Kernel::setMissing(Slot slot) {
   if (sources_[slot] != SlotSource::kAbsent) sources_[slot] = SlotSource::kMissing;
+  forgetShapes();
+}
+
+void Kernel::forgetShapes() { shapeMemo_.fill(ShapeMemo{}); }
+
+Kernel::ShapeMemo& Kernel::shapeMemo(const BatchShape& b, bool& known) {
+  ShapeMemo& last = shapeMemo_[shapeMemoLast_];
+  known = last.totalLen == b.totalLen && last.numSeqs == b.numSeqs;
+  if (known) return last;
+  shapeMemoLast_ = 1 - shapeMemoLast_;
+  ShapeMemo& other = shapeMemo_[shapeMemoLast_];
+  known = other.totalLen == b.totalLen && other.numSeqs == b.numSeqs;
+  if (!known) other = ShapeMemo{b.totalLen, b.numSeqs};
+  return other;
 }
 
 void Kernel::setAttention(AttentionTable table) {
   if (table.empty()) return;
   attention_ = std::move(table);
+  attentionMemo_ = AttentionTable::Memo{};
   sources_[kAttention] = SlotSource::kTable;
 }
 
@@ -43,11 +74,13 @@ void Kernel::setMoe(MoeTable table) {
   if (table.empty() || sources_[kMoe] == SlotSource::kAbsent) return;
   moe_ = std::move(table);
   sources_[kMoe] = SlotSource::kTable;
+  forgetShapes();
 }
 
 void Kernel::setV021(V021Tables tables) {
   v021Tables_ = std::move(tables);
   v021_ = true;
+  forgetShapes();
 }
 
 int64_t Kernel::lookupCounted(const Table1D& table, double key, double* counters) {
@@ -59,13 +92,22 @@ int64_t Kernel::lookupCounted(const Table1D& table, double key, double* counters
   return ns;
 }
 
+// lookupCounted(tables_[slot], key, counters), with the key's grid position searched once per shared key grid.
+int64_t Kernel::tableNs(Slot slot, double key, double* counters) {
+  PositionMemo& at = positionMemo_[axisOwner_[slot]];
+  if (!(at.key == key)) at = {key, tables_[axisOwner_[slot]].position(key)};
+  counters[kLookups] += 1;
+  if (at.position.outside) counters[kExtrapolated] += 1;
+  return tables_[slot].valueNs(at.position);
+}
+
 int64_t Kernel::slotNs(Slot slot, const BatchShape&, double key, double* counters) {
   switch (sources_[slot]) {
     case SlotSource::kTable:
-      return lookupCounted(tables_[slot], key, counters);
+      return tableNs(slot, key, counters);
     case SlotSource::kRoofline:
       counters[kRoofline] += 1;
-      return rooflineNs(costs_[slot], config_.device);
+      return rooflineNs(OpCost{slotFlops_[slot], slotBytes_[slot]}, config_.device);
     case SlotSource::kMissing:
       counters[kMissingLayers] += 1;
       return 0;
@@ -85,7 +127,7 @@ int64_t Kernel::attentionNs(const BatchShape& b, double* counters, double* break
   const double pc = static_cast<double>(b.prefillChunk), kp = static_cast<double>(b.kvPrefill);
   const double nd = static_cast<double>(b.nDecode);
   bool outside = false;
-  const int64_t tMean = attention_.lookupNs(pc, kp, nd, static_cast<double>(b.kvDecodeMean), outside);
+  const int64_t tMean = attention_.lookupNs(pc, kp, nd, static_cast<double>(b.kvDecodeMean), outside, attentionMemo_);
   counters[kLookups] += 1;
   if (outside) counters[kExtrapolated] += 1;
   breakdown[kAttentionTMeanNs] = static_cast<double>(tMean);
@@ -96,7 +138,7 @@ int64_t Kernel::attentionNs(const BatchShape& b, double* counters, double* break
   const double alpha = skew_.alpha(b.prefillChunk, b.nDecode, skewRate, b.kvDecodeMax, b.kvPrefill);
   if (alpha == 0.0) return tMean;
   bool outsideMax = false;
-  const int64_t tMax = attention_.lookupNs(pc, kp, nd, static_cast<double>(b.kvDecodeMax), outsideMax);
+  const int64_t tMax = attention_.lookupNs(pc, kp, nd, static_cast<double>(b.kvDecodeMax), outsideMax, attentionMemo_);
   counters[kLookups] += 1;
   if (outsideMax) counters[kExtrapolated] += 1;
   return skewCorrectedNs(tMean, tMax, alpha);
@@ -120,19 +162,38 @@ int64_t Kernel::moeNs(const BatchShape& b, double* counters) {
   return ns;
 }
 
-void Kernel::computeBundle(const BatchShape& b, double* counters, double* breakdown) {
-  const double tokens = static_cast<double>(b.totalLen);
-  const double seqs = static_cast<double>(b.numSeqs);
-  // README §2.2: dense layers keyed on total_len, per-sequence layers (lm_head, sampler) on num_seqs.
-  for (int s = 0; s < kSlotCount; ++s) {
-    const Slot slot = static_cast<Slot>(s);
-    if (slot == kAttention) continue;
-    if (slot == kMoe) {
-      breakdown[s] = static_cast<double>(moeNs(b, counters));
-      continue;
+void Kernel::computeBundle(const BatchShape& b, double* counters, double* breakdown, ShapeMemo& memo) {
+  if (memo.hasTimes) {
+    for (int s = 0; s < kSlotCount; ++s) {
+      if (s != kAttention) breakdown[s] = memo.ns[s];
     }
-    const double key = (slot == kLmHead || slot == kSampler) ? seqs : tokens;
-    breakdown[s] = static_cast<double>(slotNs(slot, b, key, counters));
+    // Counts are small integers: adding them at once is exact.
+    counters[kLookups] += memo.lookups;
+    counters[kExtrapolated] += memo.extrapolated;
+    counters[kRoofline] += memo.roofline;
+    counters[kMissingLayers] += memo.missing;
+  } else {
+    const double lookups = counters[kLookups], extrapolated = counters[kExtrapolated];
+    const double roofline = counters[kRoofline], missing = counters[kMissingLayers];
+    const double tokens = static_cast<double>(b.totalLen);
+    const double seqs = static_cast<double>(b.numSeqs);
+    // README §2.2: dense layers keyed on total_len, per-sequence layers (lm_head, sampler) on num_seqs.
+    for (int s = 0; s < kSlotCount; ++s) {
+      const Slot slot = static_cast<Slot>(s);
+      if (slot == kAttention) continue;
+      if (slot == kMoe) {
+        breakdown[s] = static_cast<double>(moeNs(b, counters));
+      } else {
+        const double key = (slot == kLmHead || slot == kSampler) ? seqs : tokens;
+        breakdown[s] = static_cast<double>(slotNs(slot, b, key, counters));
+      }
+      memo.ns[s] = breakdown[s];
+    }
+    memo.lookups = counters[kLookups] - lookups;
+    memo.extrapolated = counters[kExtrapolated] - extrapolated;
+    memo.roofline = counters[kRoofline] - roofline;
+    memo.missing = counters[kMissingLayers] - missing;
+    memo.hasTimes = true;
   }
   breakdown[kAttention] = static_cast<double>(attentionNs(b, counters, breakdown));
   // One block: pre_attn [layernorm, qkv_proj, (qk_norm), rotary_emb, attention], post_attn [o_proj, layernorm],
@@ -210,20 +271,38 @@ int64_t Kernel::iterate(const int32_t* newTokens, const int32_t* computedBefore,
   const ModelShape& m = config_.model;
   const int tp = config_.tp;
   const bool attention = b.prefillChunk > 0 || b.nDecode > 0;
-  double flops = 0, hbm = 0;
+  bool knownShape = false;
+  ShapeMemo& shape = shapeMemo(b, knownShape);
+  std::array<int, kSlotCount> costed;  // slots with a cost this iteration, in slot order
+  int nCosted = 0;
   for (int s = 0; s < kSlotCount; ++s) {
     const Slot slot = static_cast<Slot>(s);
     if (sources_[s] == SlotSource::kAbsent || (slot == kAttention && !attention)) {
-      costs_[s] = OpCost{};
+      slotFlops_[s] = slotBytes_[s] = 0;
       continue;
     }
-    costs_[s] = opCost(slot, slot == kAttention ? real : b, m, config_.precision, tp, config_.ep, config_.moeImbalance);
-    const double times = isBlockSlot(slot) ? m.numLayers * (slot == kLayernorm ? 2.0 : 1.0) : 1.0;
-    flops += costs_[s].flops * times;
-    hbm += costs_[s].bytes * times;
+    if (slot == kAttention || !knownShape) {
+      const OpCost cost = opCost(slot, slot == kAttention ? real : b, m, config_.precision, tp, config_.ep,
+                                 config_.moeImbalance);
+      slotFlops_[s] = cost.flops;
+      slotBytes_[s] = cost.bytes;
+      if (slot != kAttention) {
+        shape.flops[s] = cost.flops;
+        shape.bytes[s] = cost.bytes;
+      }
+    } else {
+      slotFlops_[s] = shape.flops[s];
+      slotBytes_[s] = shape.bytes[s];
+    }
+    costed[nCosted++] = s;
   }
+  // Summed in slot order, each sum in its own loop (together, GCC packs them into one vector and reloads the
+  // costs 16 bytes at a time: the store-forwarding stall again).
+  double flops = 0, hbm = 0;
+  for (int i = 0; i < nCosted; ++i) flops += slotFlops_[costed[i]] * timesPerIteration(costed[i], m);
+  for (int i = 0; i < nCosted; ++i) hbm += slotBytes_[costed[i]] * timesPerIteration(costed[i], m);
   if (v021_) computeV021(newTokens, computedBefore, n, b, counters, breakdown);
-  else computeBundle(b, counters, breakdown);
+  else computeBundle(b, counters, breakdown, shape);
 
   const double layers = m.numLayers;
   // README §2.4: TP all-reduces of S = total_len x hidden x fp bytes after o_proj and after down_proj (a MoE block
@@ -273,7 +352,7 @@ int64_t Kernel::iterate(const int32_t* newTokens, const int32_t* computedBefore,
                        static_cast<int64_t>(breakdown[kEmbedding]) - m.numLayers * static_cast<int64_t>(breakdown[kBlockNs]);
   int64_t ppSend = 0;
   if (pp > 1) {
-    if (config_.hasNetwork) ppSend = sendNs(hiddenBytes, config_.network);
+    if (config_.hasNetwork) ppSend = pipelineSendNs(hiddenBytes, config_.network);
     commBytes += (pp - 1) * hiddenBytes;  // one copy per hop (vLLM splits it over the TP ranks and gathers)
     counters[kCommBytes] = commBytes;
     latency += (pp - 1) * ppSend;
@@ -285,7 +364,19 @@ int64_t Kernel::iterate(const int32_t* newTokens, const int32_t* computedBefore,
       counters[kStageNs + st] = static_cast<double>(t);
     }
   } else {
-    counters[kStageNs] = static_cast<double>(load + compute + comm + store);
+    if (weightPlacement_.active() && !v021_) {
+      // Weights on cpu/cxl memory: the layer walk waits for their loads (README §2.4, weight_loads.cc).
+      WeightPlacement::Step step;
+      step.allReduceNs = allReduce;
+      step.moeCommNs = moeComm;
+      step.moe = moe;
+      step.inputLoadNs = load;
+      step.storeNs = store;
+      const int64_t placed = weightPlacement_.iterationNs(breakdown, step);
+      breakdown[kWeightStallNs] = static_cast<double>(placed - latency);
+      latency = placed;
+    }
+    counters[kStageNs] = static_cast<double>(latency);
   }
   counters[kStageCount] = pp;
   counters[kPpSendNs] = static_cast<double>(ppSend);
@@ -304,11 +395,14 @@ int64_t Kernel::iterate(const int32_t* newTokens, const int32_t* computedBefore,
   breakdown[kLoadNs] = static_cast<double>(load);
   breakdown[kStoreNs] = static_cast<double>(store);
   breakdown[kAllReduceNs] = static_cast<double>(allReduce);
+  // An event inside each all-reduce, where LLMServingSim polls idle NPUs (src/cost/layerEvents.ts).
+  breakdown[kAllReduceFirstStepNs] =
+      allReduce > 0 ? static_cast<double>(std::llround(allReduceFirstStepNs(hiddenBytes, tp, config_.network))) : 0.0;
   breakdown[kMoeCommNs] = static_cast<double>(moeComm);
   counters[kLatencyNs] = static_cast<double>(latency);
   counters[kComputeNs] = static_cast<double>(compute);
   counters[kCommNs] = static_cast<double>(comm);
-  counters[kMemNs] = static_cast<double>(load + store);
+  counters[kMemNs] = static_cast<double>(load + store) + breakdown[kWeightStallNs];  // + waiting for placed weights
   counters[kFlops] = flops * tp;  // FLOPs and HBM bytes from the op model, whatever timed the layers
   counters[kHbmBytes] = hbm * tp;
   totals_.lookups += counters[kLookups];

@@ -3,6 +3,7 @@
 // TP all-reduces and the host-memory load/store terms, plus the counters energy and reports need.
 #include <array>
 #include <cstdint>
+#include <limits>
 #include <vector>
 
 #include "attention_table.h"
@@ -12,6 +13,7 @@
 #include "moe.h"
 #include "roofline.h"
 #include "skew.h"
+#include "weight_loads.h"
 
 namespace servesim {
 
@@ -46,6 +48,8 @@ enum BreakdownExtra : int {
   kStoreNs,
   kAllReduceNs,  // one all-reduce
   kMoeCommNs,    // one block's MoE dispatch all-gather + combine reduce-scatter (ep > 1)
+  kWeightStallNs,  // time the layer walk waited for weights placed on cpu/cxl memory (0 without placement)
+  kAllReduceFirstStepNs,  // end of one all-reduce's first ring step, from its start (tp 2; 0 = not known)
   kBreakdownSize
 };
 
@@ -99,6 +103,8 @@ class Kernel {
   void setMoe(MoeTable table);  // tp1/moe.csv (README §2.6)
   void setSkew(SkewFit skew) { skew_ = std::move(skew); }
   void setV021(V021Tables tables);
+  // Weights of some layers on cpu/cxl memory, loaded every iteration (README §2.4, weight_loads.h). pp = 1 only.
+  void setWeightPlacement(WeightPlacement placement) { weightPlacement_ = std::move(placement); }
 
   // counters: kCounterCount doubles; breakdown: kBreakdownSize doubles. Both overwritten. Returns integer ns.
   // padTotalLen / padNumSeqs > 0: a DP-group member padded to the group's largest batch (README §2.7).
@@ -117,8 +123,10 @@ class Kernel {
   int64_t moeNs(const BatchShape& b, double* counters);
   void computeV021(const int32_t* newTokens, const int32_t* computedBefore, int n, const BatchShape& b,
                    double* counters, double* breakdown);
-  void computeBundle(const BatchShape& b, double* counters, double* breakdown);
+  struct ShapeMemo;
+  void computeBundle(const BatchShape& b, double* counters, double* breakdown, ShapeMemo& memo);
   int64_t lookupCounted(const Table1D& table, double key, double* counters);
+  int64_t tableNs(Slot slot, double key, double* counters);
 
   KernelConfig config_;
   std::array<SlotSource, kSlotCount> sources_{};
@@ -129,7 +137,37 @@ class Kernel {
   bool v021_ = false;
   V021Tables v021Tables_;
   KernelTotals totals_;
-  std::array<OpCost, kSlotCount> costs_{};  // op model of the current iteration (scratch, reused)
+  WeightPlacement weightPlacement_;
+  // Op model of the current iteration per slot (scratch, reused). FLOPs and bytes live in separate arrays: an
+  // OpCost just stored from opCost()'s two return registers and read back as one 16-byte value (GCC joins the two
+  // doubles that way) stalls on store forwarding.
+  std::array<double, kSlotCount> slotFlops_{}, slotBytes_{};
+
+  // Every layer but attention is a function of (total_len, num_seqs) alone: its op cost, its time and its share of
+  // the counters are kept for the last two shapes seen (a serving run alternates decode-only batches with batches
+  // holding a prefill chunk, and the running decodes keep their count for a few steps). A hit gives exactly what
+  // recomputing would.
+  struct ShapeMemo {
+    int64_t totalLen = -1, numSeqs = -1;  // -1: empty
+    bool hasTimes = false;                // ns and the counts are set (profile-bundle kernels only)
+    std::array<double, kSlotCount> flops{}, bytes{};  // op costs of each slot but attention
+    std::array<double, kSlotCount> ns{};  // breakdown entry of each slot but attention
+    double lookups = 0, extrapolated = 0, roofline = 0, missing = 0;
+  };
+  ShapeMemo& shapeMemo(const BatchShape& b, bool& known);
+  void forgetShapes();
+  std::array<ShapeMemo, 2> shapeMemo_;
+  int shapeMemoLast_ = 0;  // the entry used last; a new shape replaces the other one
+
+  // Slots whose tables share keys (every dense.csv layer) share one grid search: the position of the last key is
+  // kept at axisOwner_[slot], the first table slot with the same keys.
+  struct PositionMemo {
+    double key = std::numeric_limits<double>::quiet_NaN();  // NaN: empty (equals no key)
+    Table1D::Position position;
+  };
+  std::array<int, kSlotCount> axisOwner_{};
+  std::array<PositionMemo, kSlotCount> positionMemo_;
+  AttentionTable::Memo attentionMemo_;  // attention corners of the last (prefill_chunk, kv_prefill, n_decode)
 };
 
 }  // namespace servesim

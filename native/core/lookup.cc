@@ -11,11 +11,6 @@ int64_t microsToNs(double timeUs) {
   return ns < 1.0 ? 1 : static_cast<int64_t>(ns);
 }
 
-int64_t truncateToNs(double value) {
-  const double t = std::trunc(value);
-  return t < 1.0 ? 1 : static_cast<int64_t>(t);
-}
-
 Bracket bracketAxis(const std::vector<double>& axis, double q) {
   const std::size_t n = axis.size();
   if (n <= 1 || q <= axis[0]) return {0, 0, 0.0};
@@ -53,16 +48,9 @@ std::size_t Table1D::upperBound(double q) const {
 }
 
 int64_t Table1D::lookupNs(double x, bool& outside) const {
-  const double q = std::max(x, 1.0);
-  const std::size_t n = keys_.size();
-  outside = q < keys_[0] || q > keys_[n - 1];
-  const std::size_t i = upperBound(q);
-  if (i == 0 || n == 1) return truncateToNs(values_[0]);
-  // Above the last key: extrapolate from the last two points; inside: the two neighbours.
-  const std::size_t lo = i == n ? n - 2 : i - 1;
-  const std::size_t hi = lo + 1;
-  const double value = values_[lo] + (values_[hi] - values_[lo]) * (q - keys_[lo]) / (keys_[hi] - keys_[lo]);
-  return truncateToNs(value);
+  const Position p = position(x);
+  outside = p.outside;
+  return valueNs(p);
 }
 
 }  // namespace servesim

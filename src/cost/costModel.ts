@@ -7,6 +7,7 @@ import { loadAddon } from './native.js';
 import { loadPerfBundle, type PerfBundle } from './perfBundle.js';
 import { BREAKDOWN_EXTRAS, DENSE_LAYERS, PER_SEQUENCE_LAYERS, SLOT, SLOT_NAMES, SLOT_SOURCES } from './slots.js';
 import { loadV021Csv } from './v021Csv.js';
+import { weightPlacementConfig, type WeightPlacementOptions } from './weightPlacement.js';
 
 export interface RooflineTuning {
   computeEfficiency?: number; // fraction of peak FLOP/s reached by GEMMs (default 0.7)
@@ -32,6 +33,8 @@ export interface CostModelOptions {
   link?: { bandwidthGBps: number; latencyNs: number }; // cluster config link_bw (read as GiB/s like ASTRA-Sim, §3.6) / link_latency
   npuMemBwGBps?: number; // cluster npu_mem.mem_bw (collective local-memory term, §3.6); default hardware.memBandwidthGBps
   hostMem?: { bandwidthGBps: number; latencyNs: number }; // cpu_mem.mem_bw / mem_latency: embedding-input load + sampler store (§2.4)
+  /** LLMServingSim `placement`: layers whose weights live on cpu (hostMem) or cxl:<id> load them every iteration (§2.4) */
+  weightPlacement?: WeightPlacementOptions;
   maxBatch?: number; // capacity of the per-request typed arrays (default 8192)
   roofline?: RooflineTuning; // roofline constants (used for ops no table covers)
 }
@@ -156,6 +159,11 @@ export class CostModel {
     if ((opts.pp ?? 1) > opts.model.numLayers) {
       throw new InputError(`pp ${opts.pp} exceeds the ${opts.model.numLayers} layers of ${opts.model.name}: a stage holds whole blocks`, { field: 'pp' });
     }
+    if (opts.weightPlacement && ((opts.pp ?? 1) > 1 || opts.perfCsv)) {
+      throw new InputError(`weights placed on cpu/cxl memory are supported with pp_size 1 and a profile bundle or the roofline, not ${opts.perfCsv ? 'a v0.2.1 CSV' : `pp ${opts.pp}`}`, {
+        field: 'placement',
+      });
+    }
     const addon = loadAddon();
     if (addon.layout.stageNs !== COUNTER.stageNs || addon.layout.maxStages !== MAX_PIPELINE_STAGES) {
       throw new Error('servesim: the native addon is out of date with src/cost/costModel.ts; rebuild it (npm run build:native)');
@@ -169,6 +177,10 @@ export class CostModel {
       dpPad: new Int32Array(2),
     };
     const config: Record<string, unknown> = { ...baseConfig(opts), buffers };
+    const placement =
+      opts.weightPlacement &&
+      weightPlacementConfig(opts.weightPlacement, opts.model, opts.weightDtype, { tp: opts.tp, ep: opts.ep ?? (opts.model.moe ? opts.tp : 1) }, opts.hostMem);
+    if (placement) config.weightPlacement = placement;
     const warnings: string[] = [];
     let source: CostModel['source'] = 'roofline';
     let profiledLimits: CostModel['profiledLimits'];

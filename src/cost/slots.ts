@@ -35,7 +35,7 @@ export const DENSE_LAYERS: readonly SlotName[] = [
 export const PER_SEQUENCE_LAYERS: readonly SlotName[] = ['lm_head', 'sampler'];
 
 /** Extra breakdown entries after the slots; mirrors `enum BreakdownExtra` in native/core/kernel.h. */
-export const BREAKDOWN_EXTRAS = ['attention_t_mean', 'block', 'compute_total', 'load', 'store', 'allreduce', 'moe_comm'] as const;
+export const BREAKDOWN_EXTRAS = ['attention_t_mean', 'block', 'compute_total', 'load', 'store', 'allreduce', 'moe_comm', 'weight_stall', 'allreduce_first_step'] as const;
 
 /** Where a slot's time comes from; mirrors `enum class SlotSource` in native/core/kernel.h. */
 export const SLOT_SOURCES = ['absent', 'table', 'roofline', 'missing'] as const;

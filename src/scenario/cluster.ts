@@ -6,6 +6,7 @@ import { readFile } from 'node:fs/promises';
 import { z } from 'zod';
 import { InputError } from '../errors.js';
 import { resolveModel } from './model.js';
+import { resolvePlacement, type ResolvedPlacement } from './placement.js';
 import { type ServingOptions, servingOptionsInputShape, servingOverridesFromInput } from './serving.js';
 import type { ModelArch } from './types.js';
 import { jsonPath, parseJsonText, parseOrThrow } from './zodInput.js';
@@ -102,6 +103,8 @@ export interface ClusterConfig {
 export interface ResolvedClusterInstance extends ClusterInstance {
   ep: number;
   model: ModelArch;
+  /** The placement block resolved per (block, layer) and checked against the model and cxl_mem (placement.ts). */
+  resolvedPlacement?: ResolvedPlacement;
 }
 
 export interface ResolvedClusterConfig extends Omit<ClusterConfig, 'instances' | 'nodes'> {
@@ -221,7 +224,8 @@ export function resolveClusterModels(cfg: ClusterConfig, models: ReadonlyMap<str
         fail(`ep_size ${ep} exceeds ${inst.dpGroup === null ? `tp_size ${inst.tp}` : `tp_size × dp group size = ${span}`}`, cfg.file, at);
       }
     }
-    return { ...inst, ep, model };
+    const placementAt = { numBlocks: model.numLayers, cxlDevices: cfg.cxlMem?.numDevices ?? 0, file: cfg.file, path: [...pathOf(inst), 'placement'] };
+    return { ...inst, ep, model, ...(inst.placement ? { resolvedPlacement: resolvePlacement(inst.placement, placementAt) } : {}) };
   };
   const byId = new Map<number, ResolvedClusterInstance>();
   for (const inst of cfg.instances) byId.set(inst.instanceId, resolve(inst));

@@ -1,0 +1,36 @@
+// The event inside a TP all-reduce (src/cost/layerEvents.ts): its first ring step, by hand on the RTX PRO 6000
+// example configs (link_bw 16 read as GiB/s, link_latency 20000 ns, npu_mem.mem_bw 1597), and the kernel reporting it.
+#include "collectives.h"
+#include "kernel.h"
+#include "test_harness.h"
+
+using namespace servesim;
+
+TEST_CASE(allreduce_first_step_by_hand) {
+  const Network net = networkFromConfig(16, 20000, 1597);
+  // One decode token: S = 8192 B, chunk 4096 B. Link: 20000 + floor(4096 / 17.179869184 = 238.4) + 1 = 20239;
+  // memory pass: floor(4096 / 1597 = 2.56) + 1 + 5 = 8; + 1 -> 20248 (of the all-reduce's 2 x 20239 + 3 x 8 + 10 = 40512).
+  EXPECT_EQ(allReduceFirstStepNs(8192, 2, net), 20248.0);
+  EXPECT_EQ(allReduceNs(8192, 2, net), 40512.0);
+  EXPECT_EQ(allReduceFirstStepNs(8192, 4, net), 0.0);  // not known beyond two ranks
+}
+
+TEST_CASE(kernel_reports_the_allreduce_first_step_at_tp2_only) {
+  KernelConfig cfg;
+  cfg.model.hiddenSize = 4096; cfg.model.numLayers = 32; cfg.model.numHeads = 32; cfg.model.numKvHeads = 8;
+  cfg.model.headDim = 128; cfg.model.intermediateSize = 14336; cfg.model.vocabSize = 128256;
+  cfg.device.peakFlopsPerNs = 503800;
+  cfg.device.memBytesPerNs = 1597;
+  cfg.hasNetwork = true;
+  cfg.network = networkFromConfig(16, 20000, 1597);
+  KernelConfig tp2 = cfg;
+  tp2.tp = 2;
+  Kernel one(cfg), two(tp2);
+  const int32_t add[] = {1}, before[] = {100};
+  double counters[kCounterCount], breakdown[kBreakdownSize];
+  one.iterate(add, before, 1, counters, breakdown);
+  EXPECT_EQ(breakdown[kAllReduceFirstStepNs], 0.0);
+  two.iterate(add, before, 1, counters, breakdown);
+  EXPECT_EQ(breakdown[kAllReduceNs], 40512.0);
+  EXPECT_EQ(breakdown[kAllReduceFirstStepNs], 20248.0);
+}
