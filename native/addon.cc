@@ -286,6 +286,15 @@ class KernelWrap : public Napi::ObjectWrap<KernelWrap> {
       dpPadRef_ = Napi::Persistent(b.Get("dpPad").As<Napi::Int32Array>());
       dpPad_ = dpPadRef_.Value().Data();
     }
+    // Optional [count, sum, min, max of computed_before] of decode rows given as totals (a scheduler's decode
+    // group), read at every iterate(); count 0 = none.
+    if (b.Has("decodeGroup")) {
+      if (!isTyped(b.Get("decodeGroup"), napi_float64_array) || b.Get("decodeGroup").As<Napi::Float64Array>().ElementLength() < 4) {
+        NAPI_THROW_VOID(Napi::TypeError::New(env, "buffers.decodeGroup must be a Float64Array of 4"));
+      }
+      decodeGroupRef_ = Napi::Persistent(b.Get("decodeGroup").As<Napi::Float64Array>());
+      decodeGroup_ = decodeGroupRef_.Value().Data();
+    }
   }
 
  private:
@@ -295,9 +304,16 @@ class KernelWrap : public Napi::ObjectWrap<KernelWrap> {
     if (n < 0 || static_cast<std::size_t>(n) > capacity_) {
       NAPI_THROW(Napi::RangeError::New(info.Env(), "iterate(n): n is outside 0.." + std::to_string(capacity_)), {});
     }
-    const int64_t ns = dpPad_ ? kernel_->iterate(newTokens_, computedBefore_, static_cast<int>(n), counters_, breakdown_,
-                                                 dpPad_[0], dpPad_[1])
-                              : kernel_->iterate(newTokens_, computedBefore_, static_cast<int>(n), counters_, breakdown_);
+    servesim::DecodeRows group;
+    const bool grouped = decodeGroup_ != nullptr && decodeGroup_[0] > 0;
+    if (grouped) {
+      group.count = static_cast<int64_t>(decodeGroup_[0]);
+      group.sumBefore = static_cast<int64_t>(decodeGroup_[1]);
+      group.minBefore = static_cast<int64_t>(decodeGroup_[2]);
+      group.maxBefore = static_cast<int64_t>(decodeGroup_[3]);
+    }
+    const int64_t ns = kernel_->iterate(newTokens_, computedBefore_, static_cast<int>(n), counters_, breakdown_,
+                                        dpPad_ ? dpPad_[0] : 0, dpPad_ ? dpPad_[1] : 0, grouped ? &group : nullptr);
     return Napi::Number::New(info.Env(), static_cast<double>(ns));
   }
 
@@ -331,6 +347,8 @@ class KernelWrap : public Napi::ObjectWrap<KernelWrap> {
   std::unique_ptr<servesim::Kernel> kernel_;
   Napi::Reference<Napi::Int32Array> newTokensRef_, computedBeforeRef_, dpPadRef_;
   const int32_t* dpPad_ = nullptr;
+  Napi::Reference<Napi::Float64Array> decodeGroupRef_;
+  const double* decodeGroup_ = nullptr;
   Napi::Reference<Napi::Float64Array> countersRef_, breakdownRef_;
   const int32_t* newTokens_ = nullptr;
   const int32_t* computedBefore_ = nullptr;

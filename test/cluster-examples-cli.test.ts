@@ -8,6 +8,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { PACKAGE_ROOT } from '../src/cost/native.js';
+import { parseRequestsCsv, type RequestRow } from '../src/report/requestsCsv.js';
 import { sim } from './cli-harness.js';
 
 const REF = join(PACKAGE_ROOT, '..', 'shared', 'reference', 'llmservingsim2');
@@ -42,4 +43,30 @@ describe.skipIf(!haveRef || !haveAddon)(`multi-instance examples through sim run
       expect(readFileSync(out, 'utf8')).toBe(theirs);
     });
   }
+});
+
+describe.skipIf(!haveRef || !haveAddon)(`the DP-group example through sim run (needs ${REF} and the built addon)`, () => {
+  it('example_dp_run.csv: every row, end, latency, TTFT, TPOT and ITL to the ns; queuing delays never earlier', async () => {
+    // Two tp-2 members of dp_group A step together, each padded to the group's largest total_len with dummy decodes
+    // (one more sequence each for lm_head/sampler). LLMServingSim stamps a member's queuing delay when it builds its
+    // batch, which may be before the round starts (its barrier waits for the other member); ServeSim builds every
+    // member's batch when the round starts, so on 3 of the 10 rows its queuing delay is later.
+    const out = join(mkdtempSync(join(tmpdir(), 'servesim-dp-example-')), 'dp.csv');
+    const r = await sim([
+      'run', '--cluster-config', join(REF, 'configs', 'cluster', 'single_node_dp_instance.json'), '--dataset', join(REF, 'workloads', 'example_trace.jsonl'),
+      '--dtype', 'bfloat16', '--block-size', '16', '--num-reqs', '10', '--perf-models', join(REF, 'profiler', 'perf'),
+      '--compat', 'llmservingsim2', '--output', out, '--quiet',
+    ]);
+    expect(r.code, r.stderr).toBe(0);
+    const rows = (file: string) => {
+      const got: RequestRow[] = [];
+      parseRequestsCsv(readFileSync(file, 'utf8'), file, (row) => got.push({ ...row, itlNs: Array.from(row.itlNs) }));
+      return got;
+    };
+    const ours = rows(out);
+    const theirs = rows(join(REF, 'outputs', 'example_dp_run.csv'));
+    const withoutQueuing = (rs: RequestRow[]) => rs.map(({ queuingDelayNs: _, ...rest }) => rest);
+    expect(withoutQueuing(ours)).toEqual(withoutQueuing(theirs));
+    theirs.forEach((t, i) => expect(ours[i].queuingDelayNs).toBeGreaterThanOrEqual(t.queuingDelayNs));
+  });
 });

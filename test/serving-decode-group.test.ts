@@ -8,7 +8,9 @@ import { runServing } from '../src/serving/simulation.js';
 import { ROUTER_POLICIES } from '../src/serving/router.js';
 import { DEFAULT_KNOBS, type IterationRecord, type RequestRecord, type RunTotals, type TickStatus } from '../src/serving/types.js';
 import type { RequestSpec } from '../src/workload/types.js';
+import { join } from 'node:path';
 import { CostModel } from '../src/cost/costModel.js';
+import { PACKAGE_ROOT } from '../src/packageRoot.js';
 import { LinearCost, ListSource } from './serving-fakes.js';
 import { HAS_REFERENCE, LLAMA_8B, NO_REFERENCE_REASON, RTX4090, RTXPRO6000, VALIDATION, bundleDir } from './cost-fixtures.js';
 
@@ -179,6 +181,98 @@ describe('decode groups', () => {
     expect(reversed).toEqual(a);
     expect(rotated).toEqual(a);
   };
+  // ... and decode rows given as totals (CostModel.decodeGroup, what an instance passes for its decode group) cost
+  // the same as the rows listed.
+  const totalsVsRows = (cm: CostModel, seed: number) => {
+    let x = seed;
+    const rnd = (m: number) => ((x = (x * 1103515245 + 12345) % 2147483648) % m);
+    for (let round = 0; round < 20; round++) {
+      const rows: [number, number][] = [];
+      const n = 1 + rnd(80);
+      for (let k = 0; k < n; k++) rows.push(rnd(9) === 0 ? [2 + rnd(900), rnd(3000)] : [1, rnd(5000)]);
+      const listed = () => {
+        rows.forEach(([a, c], i) => {
+          cm.newTokens[i] = a;
+          cm.computedBefore[i] = c;
+        });
+        cm.decodeGroup![0] = 0;
+        return [cm.iterate(rows.length), Array.from(cm.counters), cm.breakdown()];
+      };
+      const grouped = () => {
+        const kept = rows.filter((_, i) => i % 3 !== 0 || rows[i][0] !== 1);
+        const decodes = rows.filter((r, i) => i % 3 === 0 && r[0] === 1).map((r) => r[1]);
+        kept.forEach(([a, c], i) => {
+          cm.newTokens[i] = a;
+          cm.computedBefore[i] = c;
+        });
+        const g = cm.decodeGroup!;
+        g[0] = decodes.length;
+        g[1] = decodes.reduce((s, v) => s + v, 0);
+        g[2] = decodes.length ? Math.min(...decodes) : 0;
+        g[3] = decodes.length ? Math.max(...decodes) : 0;
+        const out = [cm.iterate(kept.length), Array.from(cm.counters), cm.breakdown()];
+        g[0] = 0;
+        return out;
+      };
+      expect(grouped()).toEqual(listed());
+    }
+  };
+
+  it('the native kernel costs decode rows given as totals the same as listed rows (roofline, shipped H100 bundle)', async () => {
+    const roofline = await CostModel.load({ model: LLAMA_8B, hardware: RTX4090, weightDtype: 'bf16', kvDtype: 'bf16', tp: 1 });
+    totalsVsRows(roofline, 11);
+    const h100 = await CostModel.load({
+      model: LLAMA_8B,
+      hardware: RTX4090,
+      weightDtype: 'bf16',
+      kvDtype: 'bf16',
+      tp: 1,
+      perfBundle: join(PACKAGE_ROOT, 'perf_models', 'H100-SXM', 'meta-llama', 'Llama-3.1-8B-Instruct', 'bf16'),
+    });
+    totalsVsRows(h100, 12);
+  });
+  it.skipIf(!HAS_REFERENCE)('the native kernel costs decode rows given as totals the same as listed rows (profiles with skew correction)', async () => {
+    for (const [hw, spec] of [['RTX4090', RTX4090], ['RTXPRO6000', RTXPRO6000]] as const) {
+      totalsVsRows(await CostModel.load({ model: LLAMA_8B, hardware: spec, weightDtype: 'bf16', kvDtype: 'bf16', tp: 1, perfBundle: bundleDir(hw), ...VALIDATION[hw] }), 13);
+    }
+  });
+
+  it('a run on the native kernel (decode rows as totals) equals the same run request by request', async () => {
+    const bundle = join(PACKAGE_ROOT, 'perf_models', 'H100-SXM', 'meta-llama', 'Llama-3.1-8B-Instruct', 'bf16');
+    const run = async (groupDecodes: boolean) => {
+      const records: unknown[] = [];
+      const iterations: IterationRecord[] = [];
+      let x = 99;
+      const rnd = (m: number) => ((x = (x * 1103515245 + 12345) % 2147483648) % m);
+      let t = 0;
+      const specs = Array.from({ length: 600 }, (_, id) => ({ id, arrivalNs: (t += rnd(40_000_000)), inputToks: 1 + rnd(1500), outputToks: 1 + rnd(700) }));
+      const instances = await Promise.all(
+        [0, 1].map(async (instanceId) => ({
+          instanceId,
+          modelName: 'm',
+          cost: await CostModel.load({ model: LLAMA_8B, hardware: RTX4090, weightDtype: 'bf16', kvDtype: 'bf16', tp: 1, perfBundle: bundle }),
+          knobs: { ...DEFAULT_KNOBS, maxNumSeqs: 64, maxNumBatchedTokens: 1024 },
+          numKvBlocks: 3000,
+        })),
+      );
+      const totals = runServing({
+        instances,
+        source: new ListSource(specs),
+        compat: 'vllm',
+        router: 'least-loaded',
+        groupDecodes,
+        observer: { onRequest: (r) => records.push({ ...r, itlNs: Array.from(r.itlNs) }), onIteration: (it) => iterations.push({ ...it }) },
+      });
+      const { groupedDecodeTokens, ...rest } = totals;
+      return { out: { records, iterations, totals: rest }, grouped: groupedDecodeTokens ?? 0 };
+    };
+    const grouped = await run(true);
+    const stepped = await run(false);
+    expect(grouped.grouped).toBeGreaterThan(0);
+    expect(stepped.grouped).toBe(0);
+    expect(grouped.out).toEqual(stepped.out);
+  });
+
   it('the native kernel costs a batch the same whatever the order of its rows (roofline)', async () => {
     const cm = await CostModel.load({ model: LLAMA_8B, hardware: RTX4090, weightDtype: 'bf16', kvDtype: 'bf16', tp: 1 });
     expect(cm.rowOrderFree).toBe(true);

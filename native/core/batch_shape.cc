@@ -128,4 +128,23 @@ BatchShape describeBatchPortable(const int32_t* newTokens, const int32_t* comput
   return shapeOf(sums);
 }
 
+void addDecodeRows(BatchShape& s, const DecodeRows& d) {
+  if (d.count <= 0) return;
+  if (s.nDecode == 0) {
+    s.kvDecodeMin = d.minBefore;
+    s.kvDecodeMax = d.maxBefore;
+  } else {
+    s.kvDecodeMin = d.minBefore < s.kvDecodeMin ? d.minBefore : s.kvDecodeMin;
+    s.kvDecodeMax = d.maxBefore > s.kvDecodeMax ? d.maxBefore : s.kvDecodeMax;
+  }
+  s.nDecode += d.count;
+  s.kvDecodeSum += d.sumBefore;
+  s.kvDecodeMean = s.kvDecodeSum / s.nDecode;
+  s.totalLen += d.count;
+  s.numSeqs += d.count;
+  // Each decode row adds (before + 1) query-key pairs and KV entries read (see the end of describeBatch).
+  s.attentionPairs += static_cast<double>(d.sumBefore + d.count);
+  s.kvTokensRead += static_cast<double>(d.sumBefore + d.count);
+}
+
 }  // namespace servesim

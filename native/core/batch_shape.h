@@ -20,6 +20,19 @@ struct BatchShape {
   double kvTokensRead = 0;     // KV entries each attention reads: history + new tokens of every request
 };
 
+// Decode rows given as totals instead of one by one (a scheduler's decode group, src/serving/decodeGroup.ts):
+// how many, and the sum / min / max of their computed_before.
+struct DecodeRows {
+  int64_t count = 0;
+  int64_t sumBefore = 0;
+  int64_t minBefore = 0;
+  int64_t maxBefore = 0;
+};
+
+// Add decode rows given as totals to a shape: exactly what describeBatch gives with those rows listed one by one
+// (integer sums, min and max; the two double sums stay exact below 2^53).
+void addDecodeRows(BatchShape& s, const DecodeRows& d);
+
 // Requests with no new tokens are ignored (they are not scheduled work). On x86-64 CPUs with AVX2 (checked at
 // run time) eight rows are scanned per step; the results are integers, identical to the portable scan's.
 BatchShape describeBatch(const int32_t* newTokens, const int32_t* computedBefore, int n);

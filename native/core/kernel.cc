@@ -255,17 +255,24 @@ void Kernel::computeV021(const int32_t* newTokens, const int32_t* computedBefore
 }
 
 int64_t Kernel::iterate(const int32_t* newTokens, const int32_t* computedBefore, int n, double* counters,
-                        double* breakdown, int64_t padTotalLen, int64_t padNumSeqs) {
+                        double* breakdown, int64_t padTotalLen, int64_t padNumSeqs, const DecodeRows* group) {
   std::fill(counters, counters + kCounterCount, 0.0);
   std::fill(breakdown, breakdown + kBreakdownSize, 0.0);
   totals_.calls += 1;
-  const BatchShape real = describeBatch(newTokens, computedBefore, n);
+  BatchShape real = describeBatch(newTokens, computedBefore, n);
+  if (group != nullptr) addDecodeRows(real, *group);
   // README §2.7: in a DP group every member's batch is padded to the group's largest with dummy decodes, which count
   // for the per-token layers, lm_head/sampler, the collectives and the host load/store, not for attention (the
   // attention descriptors stay those of the real requests).
   BatchShape b = real;
-  if (padTotalLen > b.totalLen) b.totalLen = padTotalLen;
-  if (padNumSeqs > b.numSeqs) b.numSeqs = padNumSeqs;
+  // Each dummy is one more decode, so one more sequence for lm_head/sampler (LLMServingSim's _pad_batch_to_max adds
+  // the pad to num_decode): the group's largest num_seqs plays no part. LLMServingSim's example_dp_run.csv matches
+  // every TTFT and ITL with this (with num_seqs padded to the group maximum instead, a padded decode step is ~6 us short).
+  if (padTotalLen > b.totalLen) {
+    b.numSeqs += padTotalLen - b.totalLen;
+    b.totalLen = padTotalLen;
+  }
+  (void)padNumSeqs;
   if (b.totalLen == 0) return 0;
   // The op model's FLOPs and bytes: roofline times and the counters both use them.
   const ModelShape& m = config_.model;

@@ -107,9 +107,11 @@ class Kernel {
   void setWeightPlacement(WeightPlacement placement) { weightPlacement_ = std::move(placement); }
 
   // counters: kCounterCount doubles; breakdown: kBreakdownSize doubles. Both overwritten. Returns integer ns.
-  // padTotalLen / padNumSeqs > 0: a DP-group member padded to the group's largest batch (README §2.7).
+  // padTotalLen > 0: a DP-group member padded to the group's largest total_len with 1-token dummy decodes (README
+  // §2.7); padNumSeqs is not used (each dummy adds its own sequence).
+  // group: more decode rows given as totals (batch_shape.h), or null; not with the v0.2.1 tables (per-row lookups).
   int64_t iterate(const int32_t* newTokens, const int32_t* computedBefore, int n, double* counters,
-                  double* breakdown, int64_t padTotalLen = 0, int64_t padNumSeqs = 0);
+                  double* breakdown, int64_t padTotalLen = 0, int64_t padNumSeqs = 0, const DecodeRows* group = nullptr);
   const KernelTotals& totals() const { return totals_; }
   // P/D hand-off: K/V bytes of `tokens` tokens on one rank (2 x kv_heads x head_dim x kv_fp x layers / (tp x pp))
   // and one point-to-point send of them over the link (round(latency) + ceil(bytes / B_link) ns, sendNs).

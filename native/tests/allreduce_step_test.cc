@@ -34,3 +34,25 @@ TEST_CASE(kernel_reports_the_allreduce_first_step_at_tp2_only) {
   EXPECT_EQ(breakdown[kAllReduceNs], 40512.0);
   EXPECT_EQ(breakdown[kAllReduceFirstStepNs], 20248.0);
 }
+
+// README §2.7 / LLMServingSim's _pad_batch_to_max: a DP member padded from total_len 3 to 5 runs 2 dummy decodes, so
+// its lm_head and sampler see its own sequences + 2, whatever the group's largest num_seqs.
+TEST_CASE(dp_padding_adds_one_sequence_per_dummy_decode) {
+  KernelConfig cfg;
+  cfg.model.hiddenSize = 4096; cfg.model.numLayers = 32; cfg.model.numHeads = 32; cfg.model.numKvHeads = 8;
+  cfg.model.headDim = 128; cfg.model.intermediateSize = 14336; cfg.model.vocabSize = 128256;
+  cfg.device.peakFlopsPerNs = 503800;
+  cfg.device.memBytesPerNs = 1597;
+  cfg.device.launchOverheadNs = 0;  // lm_head's time then grows with every sequence
+  Kernel k(cfg);
+  double counters[kCounterCount], breakdown[kBreakdownSize];
+  const int32_t prefill[] = {3}, zero[] = {0};
+  k.iterate(prefill, zero, 1, counters, breakdown, 5, 5);  // padded: 1 prefill sequence + 2 dummies
+  const double paddedLmHead = breakdown[kLmHead];
+  const int32_t three[] = {3, 1, 1}, before[] = {0, 10, 10};
+  k.iterate(three, before, 3, counters, breakdown);  // 5 tokens in 3 sequences
+  EXPECT_EQ(paddedLmHead, breakdown[kLmHead]);
+  const int32_t five[] = {1, 1, 1, 1, 1}, ctx[] = {10, 10, 10, 10, 10};
+  k.iterate(five, ctx, 5, counters, breakdown);  // 5 sequences: more lm_head work
+  EXPECT_TRUE(breakdown[kLmHead] > paddedLmHead);
+}

@@ -98,6 +98,12 @@ export class CostModel {
   readonly dpPad: Int32Array;
   /** The kernel reads batch totals (sums, min, max; v0.2.1 sums per-row lookups): row order does not matter. */
   readonly rowOrderFree = true;
+  /**
+   * [count, sum, min, max of computed_before] of more decode rows, given as totals instead of rows (a scheduler's
+   * decode group: no per-row work for it); read at every iterate(), count 0 = none. Absent with a v0.2.1 CSV, whose
+   * tables are looked up per row.
+   */
+  readonly decodeGroup?: Float64Array;
   readonly source: 'profile' | 'roofline' | 'v0.2.1-csv';
   /** Problems found while loading that do not stop the run (e.g. a layer missing from a table). */
   readonly warnings: readonly string[];
@@ -123,6 +129,7 @@ export class CostModel {
     this.computedBefore = buffers.computedBefore;
     this.counters = buffers.counters;
     this.dpPad = buffers.dpPad;
+    this.decodeGroup = buffers.decodeGroup;
     this.breakdownBuf = buffers.breakdown;
     this.source = source;
     this.warnings = warnings;
@@ -175,6 +182,7 @@ export class CostModel {
       counters: new Float64Array(Math.max(COUNTER_COUNT, addon.layout.counters)),
       breakdown: new Float64Array(addon.layout.breakdown),
       dpPad: new Int32Array(2),
+      ...(opts.perfCsv ? {} : { decodeGroup: new Float64Array(4) }),
     };
     const config: Record<string, unknown> = { ...baseConfig(opts), buffers };
     const placement =
@@ -249,6 +257,7 @@ interface Buffers {
   counters: Float64Array;
   breakdown: Float64Array;
   dpPad: Int32Array;
+  decodeGroup?: Float64Array;
 }
 
 // Peak FLOP/s for the weight dtype. int4 is weight-only quantization (src/scenario/types.ts): its GEMMs dequantize

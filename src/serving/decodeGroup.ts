@@ -22,6 +22,10 @@ export class DecodeGroup {
   private count = 0;
   /** Members by residue of their offset modulo the block size. */
   private readonly byResidue: Int32Array;
+  private sumOffset = 0;
+  private minOffset = 0;
+  private maxOffset = 0;
+  private extremesValid = true;
   private maxSeqCache = -1;
   private maxSeqValid = true;
   // Finish heap of (step key, admission seq) -> h.
@@ -65,6 +69,11 @@ export class DecodeGroup {
     this.seqOf[j] = seq;
     this.pos[h] = j;
     this.byResidue[this.residue(o)]++;
+    this.sumOffset += o;
+    if (this.extremesValid) {
+      if (j === 0 || o < this.minOffset) this.minOffset = o;
+      if (j === 0 || o > this.maxOffset) this.maxOffset = o;
+    }
     if (seq > this.maxSeqCache && this.maxSeqValid) this.maxSeqCache = seq;
     // reached = o + G + 1 after a step; it finishes when that reaches target.
     this.heapPush(target - o - 1, seq, h);
@@ -77,6 +86,8 @@ export class DecodeGroup {
     const o = this.offset[j];
     const seq = this.seqOf[j];
     this.byResidue[this.residue(o)]--;
+    this.sumOffset -= o;
+    if (o === this.minOffset || o === this.maxOffset) this.extremesValid = false;
     const last = --this.count;
     if (j !== last) {
       const hl = this.hot[last];
@@ -107,6 +118,31 @@ export class DecodeGroup {
     return n;
   }
 
+  /**
+   * The members' rows as totals for a cost model that takes them (CostModelLike.decodeGroup): [count, sum, min, max
+   * of computed before] = [n, Σo + n·G, min o + G, max o + G].
+   */
+  writeTotals(out: Float64Array): void {
+    const n = this.count;
+    if (!this.extremesValid) {
+      let lo = Infinity;
+      let hi = -Infinity;
+      for (let j = 0; j < n; j++) {
+        const o = this.offset[j];
+        if (o < lo) lo = o;
+        if (o > hi) hi = o;
+      }
+      this.minOffset = lo;
+      this.maxOffset = hi;
+      this.extremesValid = true;
+    }
+    const g = this.steps;
+    out[0] = n;
+    out[1] = this.sumOffset + n * g;
+    out[2] = this.minOffset + g;
+    out[3] = this.maxOffset + g;
+  }
+
   /** The members (running-state indices), in no particular order; valid until the group changes. */
   members(): Int32Array {
     return this.hot.subarray(0, this.count);
@@ -126,6 +162,8 @@ export class DecodeGroup {
   clear(): void {
     if (this.count !== 0) throw new Error(`internal: decode group cleared with ${this.count} members`);
     this.heapSize = 0;
+    this.sumOffset = 0;
+    this.extremesValid = true;
     this.maxSeqCache = -1;
     this.maxSeqValid = true;
   }

@@ -57,7 +57,7 @@ export class DpGroups {
     let anyWork = false;
     for (const m of members) {
       rows[m] = instances[m].prepareBatch(nowNs);
-      if (rows[m] > 0) anyWork = true;
+      if (rows[m] >= 0) anyWork = true;
     }
     if (!anyWork) return false;
     // The group's largest batch: total_len = tokens computed this step, num_seqs = rows with tokens (a dummy is 1, 1).
@@ -80,7 +80,7 @@ export class DpGroups {
       const pad = this.pads[m];
       pad[0] = padTotalLen;
       pad[1] = padNumSeqs;
-      if (rows[m] > 0) onStarted(m, instances[m].runPreparedBatch(nowNs, rows[m]), false);
+      if (rows[m] >= 0) onStarted(m, instances[m].runPreparedBatch(nowNs, rows[m]), false);
       else onStarted(m, instances[m].startDummyBatch(nowNs), true);
     }
     return true;

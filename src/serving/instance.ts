@@ -80,22 +80,24 @@ export class Instance {
   /** Schedule and time the next batch at nowNs. Returns its end time, or -1 if there is nothing to run. */
   startBatch(nowNs: number): number {
     const rows = this.prepareBatch(nowNs);
-    return rows > 0 ? this.runPreparedBatch(nowNs, rows) : -1;
+    return rows >= 0 ? this.runPreparedBatch(nowNs, rows) : -1;
   }
 
   /**
    * Schedule the next batch at nowNs and fill the cost model's rows, without timing it (a DP group pads every member
-   * to the group's largest batch first, dpGroup.ts). Returns the rows filled, 0 if there is nothing to run.
+   * to the group's largest batch first, dpGroup.ts). Returns the rows filled (0 when the decode group, given to the
+   * cost model as totals, is the whole batch), or -1 if there is nothing to run.
    */
   prepareBatch(nowNs: number): number {
     const batch = this.scheduler.schedule(nowNs);
     const n = batch.count;
     const total = batch.size;
-    if (total === 0) return 0;
+    if (total === 0) return -1;
     const cost = this.cost;
     if (total > cost.newTokens.length || total > cost.computedBefore.length) {
       throw new Error(`instance ${this.id}: batch of ${total} requests exceeds the cost model's arrays (${cost.newTokens.length})`);
     }
+    if (cost.decodeGroup !== undefined) cost.decodeGroup[0] = 0; // no totals unless the decode group writes them
     const newTokens = cost.newTokens as Int32Array;
     const computedBefore = cost.computedBefore as Int32Array;
     let rows = n;
@@ -105,7 +107,7 @@ export class Instance {
         computedBefore[i] = batch.computedBefore[i];
       }
       // The decode group's rows (decodeGroup.ts) follow; the cost model does not depend on the rows' order.
-      rows += this.scheduler.writeGroupRows(newTokens, computedBefore, n);
+      rows += this.scheduler.writeGroupRows(newTokens, computedBefore, n, cost.decodeGroup);
     } else {
       rows = this.fillVerificationRows(batch.count, batch.reqs, batch.numNew, batch.computedBefore);
     }
@@ -178,6 +180,7 @@ export class Instance {
     const cost = this.cost;
     cost.newTokens[0] = 1;
     cost.computedBefore[0] = 0;
+    if (cost.decodeGroup !== undefined) cost.decodeGroup[0] = 0;
     const latencyNs = cost.iterate(1, nowNs);
     const endNs = nowNs + latencyNs;
     this.busyUntilNs = endNs;

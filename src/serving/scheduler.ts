@@ -374,9 +374,17 @@ export class Scheduler {
     if (hits.length > 0) hits.length = 0; // (setting length is a runtime call: skip it when already empty)
   }
 
-  /** Write the decode group's rows of the last schedule() (new tokens, computed before) from index `at`. */
-  writeGroupRows(newTokens: Int32Array, computedBefore: Int32Array, at: number): number {
-    return this.batch.groupRows > 0 ? this.group.writeRows(newTokens, computedBefore, at) : 0;
+  /**
+   * The decode group's rows of the last schedule(): as totals into `totals` when the cost model takes them (returns
+   * 0 rows written), else as rows (new tokens, computed before) from index `at` (returns how many).
+   */
+  writeGroupRows(newTokens: Int32Array, computedBefore: Int32Array, at: number, totals: Float64Array | undefined): number {
+    if (this.batch.groupRows === 0) return 0;
+    if (totals !== undefined) {
+      this.group.writeTotals(totals);
+      return 0;
+    }
+    return this.group.writeRows(newTokens, computedBefore, at);
   }
 
   /**

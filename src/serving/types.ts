@@ -44,6 +44,11 @@ export interface CostModelLike {
    * steady decoders as a group and write their rows after the others: decodeGroup.ts).
    */
   readonly rowOrderFree?: boolean;
+  /**
+   * Optional: [count, sum, min, max of computed_before] of more one-token decode rows that iterate() adds to the
+   * rows it is given (a decode group's rows as totals); count 0 = none. Callers that do not use it leave it at 0.
+   */
+  readonly decodeGroup?: Float64Array;
   /** Counters of the last iterate() (flops, hbmBytes, commBytes, commNs), if the model provides them. */
   readonly counters?: Float64Array;
   /**

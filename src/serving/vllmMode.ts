@@ -63,8 +63,8 @@ export const VLLM_STEP_CALIBRATION: Readonly<Record<string, VllmStepCalibration>
 };
 
 /** The excess of one step over its profiled time (integer ns). newTokens[i] = new tokens of request i. */
-export function vllmStepOverheadNs(cal: VllmStepCalibration, n: number, newTokens: ArrayLike<number>): number {
-  const share = 1 - n / cal.saturationBatch;
+export function vllmStepOverheadNs(cal: VllmStepCalibration, n: number, newTokens: ArrayLike<number>, moreDecodes = 0): number {
+  const share = 1 - (n + moreDecodes) / cal.saturationBatch;
   if (!(share > 0)) return 0;
   let mixed = false;
   for (let i = 0; i < n; i++) {
@@ -84,6 +84,7 @@ class VllmStepCost implements CostModelLike {
   readonly internalEventOffsetsNs?: (out: Float64Array) => number;
   /** The excess depends on the count and on whether any row is a prefill, not on their order. */
   readonly rowOrderFree?: boolean;
+  readonly decodeGroup?: Float64Array;
 
   constructor(
     private readonly inner: CostModelLike,
@@ -93,11 +94,14 @@ class VllmStepCost implements CostModelLike {
     this.computedBefore = inner.computedBefore;
     this.counters = inner.counters;
     this.rowOrderFree = inner.rowOrderFree;
+    this.decodeGroup = inner.decodeGroup;
     if (inner.internalEventOffsetsNs) this.internalEventOffsetsNs = (out) => inner.internalEventOffsetsNs!(out);
   }
 
   iterate(n: number, startNs?: number): number {
-    return this.inner.iterate(n, startNs) + vllmStepOverheadNs(this.cal, n, this.newTokens);
+    // The batch size counts the decode rows given as totals too (they are decodes: they never make a step mixed).
+    const grouped = this.decodeGroup !== undefined ? this.decodeGroup[0] : 0;
+    return this.inner.iterate(n, startNs) + vllmStepOverheadNs(this.cal, n, this.newTokens, grouped);
   }
 }
 
