@@ -26,8 +26,6 @@ interface ExampleSpec {
 // (src/cost/layerEvents.ts); with that, multi, pd and both prefix examples match every row to the ns.
 const PREFIX_NOTE =
   '--enable-prefix-sharing (one CPU pool per node) is not modelled, each instance has its own CPU tier (same rows on this workload)';
-const PP_NOTE =
-  "LLMServingSim's start NPU builds a batch only when polled idle, and a stage stays busy until its send completes; the serving loop does not model that yet (with it, both match every row)";
 const DP_NOTE =
   'queuing_delay only: LLMServingSim stamps it when a member builds its batch, before the DP barrier; ServeSim builds every member\'s batch when the round starts';
 const MOE_NOTE = 'MoE: LLMServingSim used a Qwen3-30B-A3B profile (moe.csv) that is not in the reference data; we fall back to the roofline';
@@ -50,8 +48,8 @@ export const EXAMPLES: Record<string, ExampleSpec> = {
   power: { config: 'single_node_power_instance.json', extra: { logIntervalS: 0.1 } },
   pim: { config: 'single_node_pim_instance.json', skip: 'PIM attention offloading (--enable-attn-offloading) is not modelled' },
   pim_sub_batch: { config: 'single_node_pim_instance.json', skip: 'PIM attention offloading and sub-batch interleaving are not modelled' },
-  pp: { config: 'single_node_pp_instance.json', note: PP_NOTE },
-  tp_pp: { config: 'single_node_tp_pp_instance.json', note: PP_NOTE },
+  pp: { config: 'single_node_pp_instance.json' },
+  tp_pp: { config: 'single_node_tp_pp_instance.json' },
   dp: { config: 'single_node_dp_instance.json', note: DP_NOTE },
   moe: { config: 'single_node_moe_single_instance.json', note: MOE_NOTE },
   moe_pp: { config: 'single_node_moe_pp_instance.json', note: MOE_NOTE },

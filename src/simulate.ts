@@ -447,9 +447,10 @@ async function buildInstance(
       speculative.draftCost = await CostModel.load({ model: draftModel, hardware, weightDtype: draftWeightDtype!, kvDtype: draftKv, tp, ...draftPerf, link: s.link ?? plan.link, maxBatch });
     }
   }
-  // compat 'llmservingsim2' with several instances: idle instances are polled at the layer ends of busy ones (layerEvents.ts).
+  // compat 'llmservingsim2' with several instances or pipeline stages: idle NPUs are polled at the layer ends of busy
+  // ones (layerEvents.ts).
   const polled =
-    compat === 'llmservingsim2' && multiInstance
+    compat === 'llmservingsim2' && (multiInstance || pp > 1)
       ? costWithLayerEvents(cost, { numLayers: model.numLayers, tp, moe: model.moe !== undefined, pp, weightsOffloaded: plan.placement?.offloadsWeights === true })
       : { cost, limit: undefined };
   if (polled.limit) warnings.push(`instance ${id}: ${polled.limit}`);

@@ -3,7 +3,7 @@
 import { describe, expect, it } from 'vitest';
 import { PipelinedInstance } from '../src/serving/pipeline.js';
 import { runServing } from '../src/serving/simulation.js';
-import { DEFAULT_KNOBS, type CostModelLike, type InstanceSetup, type IterationRecord, type RequestRecord } from '../src/serving/types.js';
+import { DEFAULT_KNOBS, type CompatMode, type CostModelLike, type InstanceSetup, type IterationRecord, type RequestRecord } from '../src/serving/types.js';
 import type { RequestSpec } from '../src/workload/types.js';
 import { ListSource } from './serving-fakes.js';
 
@@ -99,5 +99,42 @@ describe('pipeline parallelism (pp = 2)', () => {
     expect(() => new PipelinedInstance({ ...base, cost: new TwoStageCost() }, { stages: 1, stageNsIndex: STAGE, sendNsIndex: SEND })).toThrow(/pp > 1/);
     const noCounters = { newTokens: new Int32Array(4), computedBefore: new Int32Array(4), iterate: () => 1 };
     expect(() => new PipelinedInstance({ ...base, cost: noCounters }, { stages: 2, stageNsIndex: STAGE, sendNsIndex: SEND })).toThrow(/per-stage/);
+  });
+});
+
+/** TwoStageCost whose stages report their layer ends: one halfway (500 ns in) and one at the stage's end. */
+class TwoStageWalkCost extends TwoStageCost {
+  stageEventOffsetsNs(stage: number, out: Float64Array): number {
+    out[0] = 500;
+    out[1] = this.counters[STAGE + stage];
+    return 2;
+  }
+}
+
+describe("pipeline parallelism, compat 'llmservingsim2' (README §2.5: the start NPU builds batches when polled idle)", () => {
+  const runCompat = (specs: RequestSpec[], compat: CompatMode) => {
+    const setup: InstanceSetup = {
+      instanceId: 0,
+      modelName: 'm',
+      cost: new TwoStageWalkCost(),
+      knobs: { ...DEFAULT_KNOBS, maxNumBatchedTokens: 100, blockSize: 4 },
+      numKvBlocks: 1000,
+      pipeline: { stages: 2, stageNsIndex: STAGE, sendNsIndex: SEND },
+    };
+    const records: RequestRecord[] = [];
+    runServing({ instances: [setup], source: new ListSource(specs), compat, observer: { onRequest: (r) => records.push({ ...r, itlNs: Float64Array.from(r.itlNs) }) } });
+    return new Map(records.map((r) => [r.requestId, r]));
+  };
+
+  it("a stage is busy until its send completes; the idle start NPU is polled at its stages' events", () => {
+    // Stages of 1000 + 10·tokens ns, sends of 100 ns; events at 500 ns into each stage, its end, and each send's end.
+    // t=0: A (10 tokens) starts: stage 0 [0, 1100], send to 1200, stage 1 [1200, 2300]; the start NPU is busy to 1200.
+    // Polls at 500, 1100, 1200 (nothing to build: A in flight, B not yet here), 1700 (B, arrived at 1500, starts:
+    // stage 0 [1700, 2800], send to 2900, stage 1 [2900, 4000]).  t=2300: A's first token; the start NPU is busy to
+    // 2900.  Polls at 2800, then 2900: A's decode (1 token) starts: stage 0 [2900, 3910], send to 4010, stage 1
+    // [4010, 5020].  t=4000: B's only token.  t=5020: A's second token.
+    const byId = runCompat([{ id: 0, arrivalNs: 0, inputToks: 10, outputToks: 2 }, { id: 1, arrivalNs: 1500, inputToks: 10, outputToks: 1 }], 'llmservingsim2');
+    expect([byId.get(0)!.ttftNs, byId.get(0)!.endNs, Array.from(byId.get(0)!.itlNs)]).toEqual([2300, 5020, [2720]]);
+    expect([byId.get(1)!.queuingDelayNs, byId.get(1)!.ttftNs, byId.get(1)!.endNs]).toEqual([200, 2500, 4000]);
   });
 });

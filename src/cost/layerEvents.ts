@@ -14,8 +14,7 @@
 // AR = the TP all-reduce (tp > 1), after o_proj and, in dense blocks, after down_proj; the end of its first ring step
 // is an event too where the kernel knows it (tp 2: allreduce_first_step_ns). Nodes of 0 ns are left out:
 // they complete with their predecessor, and the serving loop looks for the first event strictly after a time.
-// Limits: the serving loop does not place a pipelined instance's stage walks yet (costWithLayerEvents); weights on
-// cpu/cxl memory (weight_stall_ns > 0) delay layers and add load-completion events that the walk leaves out; a MoE
+// Limits: weights on cpu/cxl memory (weight_stall_ns > 0) delay layers and add load-completion events that the walk leaves out; a MoE
 // block's dispatch and combine are one step after `moe`; an all-reduce over more than 2 ranks is one step.
 import type { CostModelLike } from '../serving/types.js';
 import type { IterationBreakdown } from './costModel.js';
@@ -104,6 +103,7 @@ class LayerEventCost implements CostModelLike {
   readonly computedBefore: CostModelLike['computedBefore'];
   readonly counters?: Float64Array;
   readonly rowOrderFree?: boolean;
+  readonly decodeGroup?: Float64Array;
 
   constructor(
     private readonly inner: LayerTimedCost,
@@ -113,6 +113,7 @@ class LayerEventCost implements CostModelLike {
     this.computedBefore = inner.computedBefore;
     this.counters = inner.counters;
     this.rowOrderFree = inner.rowOrderFree;
+    this.decodeGroup = inner.decodeGroup; // the decode group's rows as totals (serving/decodeGroup.ts)
   }
 
   iterate(n: number, startNs?: number): number {
@@ -143,10 +144,6 @@ export function costWithLayerEvents(
   cost: LayerTimedCost,
   instance: LayerEventLayout & { pp: number; weightsOffloaded: boolean },
 ): { cost: CostModelLike; limit?: string } {
-  if (instance.pp > 1) {
-    // A pipelined instance overlaps the stages of successive batches; the serving loop keeps one batch's events.
-    return { cost, limit: `pp ${instance.pp}: idle instances are polled at its batch completions only, not at its layer ends as LLMServingSim does` };
-  }
   const wrapped = withLayerEvents(cost, instance);
   if (!instance.weightsOffloaded) return { cost: wrapped };
   return {

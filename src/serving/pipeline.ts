@@ -27,6 +27,17 @@ export class PipelinedInstance extends Instance {
   private readonly inFlightEndNs: number[] = [];
   private readonly spare: ScheduledBatch[] = [];
   private lastEndNs = 0;
+  /**
+   * compat 'llmservingsim2' (set by the serving loop, README §2.5): LLMServingSim's start NPU builds a batch only when
+   * ASTRA-Sim polls it idle, and a stage's NPU stays busy until its send of the hidden state to the next stage
+   * completes. The layer ends and send completions of the batches in flight are events at which it is polled.
+   */
+  startNpuRule = false;
+  /** Per batch in flight (same order as inFlight): its event times, ascending; arrays recycled through spareEvents. */
+  private readonly inFlightEvents: Float64Array[] = [];
+  private readonly inFlightEventCount: number[] = [];
+  private readonly spareEvents: Float64Array[] = [];
+  private stageOffsets = new Float64Array(512);
 
   constructor(setup: InstanceSetup, layout: PipelineLayout, counterIndex?: CounterIndex) {
     super(setup, counterIndex);
@@ -50,6 +61,8 @@ export class PipelinedInstance extends Instance {
   /** Schedule a batch into the pipeline at nowNs; its completion time, or -1 (no room, or nothing to run). */
   override startBatch(nowNs: number): number {
     if (!this.hasRoom) return -1;
+    // LLMServingSim: the start NPU, still computing or sending its part of a batch, is not asked to build another.
+    if (this.startNpuRule && this.stageFreeNs[0] > nowNs) return -1;
     const flatEndNs = super.startBatch(nowNs);
     if (flatEndNs < 0) {
       this.busyUntilNs = this.inFlight.length > 0 ? this.inFlightEndNs[0] : -1;
@@ -62,11 +75,37 @@ export class PipelinedInstance extends Instance {
     for (let s = 0; s < this.stages; s++) kernelNs += c[stageNsIndex + s];
     const extraNs = flatEndNs - nowNs - kernelNs; // tier transfers, draft model: before stage 0's compute
     let endNs = 0;
+    const cost = this.cost;
+    const track = this.trackInternalEvents && cost.stageEventOffsetsNs !== undefined;
+    let events = track ? (this.spareEvents.pop() ?? new Float64Array(1024)) : undefined;
+    let count = 0;
+    const push = (tNs: number): void => {
+      if (count === events!.length) {
+        const bigger = new Float64Array(events!.length * 2);
+        bigger.set(events!);
+        events = bigger;
+      }
+      events![count++] = tNs;
+    };
     for (let s = 0; s < this.stages; s++) {
       const ready = s === 0 ? nowNs + extraNs : endNs + sendNs;
       const start = Math.max(ready, this.stageFreeNs[s]);
+      if (track) {
+        if (s > 0) push(ready); // the send into this stage completes
+        let n = cost.stageEventOffsetsNs!(s, this.stageOffsets);
+        while (n >= this.stageOffsets.length) {
+          this.stageOffsets = new Float64Array(this.stageOffsets.length * 2);
+          n = cost.stageEventOffsetsNs!(s, this.stageOffsets);
+        }
+        for (let k = 0; k < n; k++) push(start + this.stageOffsets[k]);
+      }
       endNs = start + c[stageNsIndex + s];
-      this.stageFreeNs[s] = endNs;
+      // LLMServingSim: the stage's NPU is busy until its send to the next stage completes.
+      this.stageFreeNs[s] = endNs + (this.startNpuRule && s < this.stages - 1 ? sendNs : 0);
+    }
+    if (track) {
+      this.inFlightEvents.push(events!);
+      this.inFlightEventCount.push(count);
     }
     // Keep this batch for its completion; the scheduler fills a fresh one next.
     const sched = this.scheduler;
@@ -82,10 +121,32 @@ export class PipelinedInstance extends Instance {
     return endNs;
   }
 
+  /** The first event (layer end, send completion) of the batches in flight strictly after tNs, or Infinity. */
+  override nextInternalEventNs(tNs: number): number {
+    let best = Infinity;
+    for (let b = 0; b < this.inFlightEvents.length; b++) {
+      const ev = this.inFlightEvents[b];
+      const n = this.inFlightEventCount[b];
+      let lo = 0;
+      let hi = n;
+      while (lo < hi) {
+        const mid = (lo + hi) >> 1;
+        if (ev[mid] <= tNs) lo = mid + 1;
+        else hi = mid;
+      }
+      if (lo < n && ev[lo] < best) best = ev[lo];
+    }
+    return best;
+  }
+
   /** The oldest batch in flight completed at endNs. */
   override finishBatch(endNs: number, onFinished: (req: ServingRequest) => void, onHandoff?: (req: ServingRequest) => void): void {
     const batch = this.inFlight.shift()!;
     this.inFlightEndNs.shift();
+    if (this.inFlightEvents.length > 0) {
+      this.spareEvents.push(this.inFlightEvents.shift()!);
+      this.inFlightEventCount.shift();
+    }
     this.scheduler.complete(endNs, onFinished, onHandoff, batch);
     this.spare.push(batch);
     this.busyUntilNs = this.inFlight.length > 0 ? this.inFlightEndNs[0] : -1;

@@ -103,6 +103,15 @@ export function runServing(opts: RunOptions): RunTotals {
   };
   const crossPoll = policy.pollOnOtherEvents && n > 1;
   if (crossPoll) for (const inst of instances) inst.trackInternalEvents = true;
+  // LLMServingSim's pipelined instance (README §2.5): its start NPU, idle, is polled at the events of its own stages.
+  if (policy.pollOnOtherEvents) {
+    for (const inst of instances) {
+      if (inst instanceof PipelinedInstance) {
+        inst.startNpuRule = true;
+        inst.trackInternalEvents = true;
+      }
+    }
+  }
 
   const routeArrivals = (nowNs: number): void => {
     while (source.peekArrivalNs() <= nowNs) {
@@ -219,6 +228,8 @@ export function runServing(opts: RunOptions): RunTotals {
       const nextArrival = source.peekArrivalNs();
       if (Number.isFinite(nextArrival) && nextArrival > t) t = lastPollNs[index] + Math.ceil((nextArrival - lastPollNs[index]) / step) * step;
     }
+    const self = instances[index];
+    if (self instanceof PipelinedInstance && self.startNpuRule) t = Math.min(t, self.nextInternalEventNs(nowNs));
     if (t === idleWakeNs[index]) return;
     idleWakeNs[index] = t;
     loop.schedule(t, IDLE_WAKE, index, ++idleGen[index]);

@@ -58,6 +58,11 @@ export interface CostModelLike {
    * one, so compat 'llmservingsim2' uses them to time arrivals at idle instances of a multi-instance run.
    */
   internalEventOffsetsNs?(out: Float64Array): number;
+  /**
+   * Optional, pipelined models (pp > 1): the same for stage `stage` of the last iterate(), as offsets from the start
+   * of that stage's compute (the stages of a batch start at different times; the pipelined instance places them).
+   */
+  stageEventOffsetsNs?(stage: number, out: Float64Array): number;
 }
 
 /** Indices into CostModelLike.counters that the iteration record reads (kept in step with src/cost/costModel.ts). */
