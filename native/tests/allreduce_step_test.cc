@@ -2,6 +2,7 @@
 // example configs (link_bw 16 read as GiB/s, link_latency 20000 ns, npu_mem.mem_bw 1597), and the kernel reporting it.
 #include "collectives.h"
 #include "kernel.h"
+#include "llama_rtxpro6000_config.h"
 #include "test_harness.h"
 
 using namespace servesim;
@@ -16,13 +17,7 @@ TEST_CASE(allreduce_first_step_by_hand) {
 }
 
 TEST_CASE(kernel_reports_the_allreduce_first_step_at_tp2_only) {
-  KernelConfig cfg;
-  cfg.model.hiddenSize = 4096; cfg.model.numLayers = 32; cfg.model.numHeads = 32; cfg.model.numKvHeads = 8;
-  cfg.model.headDim = 128; cfg.model.intermediateSize = 14336; cfg.model.vocabSize = 128256;
-  cfg.device.peakFlopsPerNs = 503800;
-  cfg.device.memBytesPerNs = 1597;
-  cfg.hasNetwork = true;
-  cfg.network = networkFromConfig(16, 20000, 1597);
+  KernelConfig cfg = llamaOnRtxPro6000();
   KernelConfig tp2 = cfg;
   tp2.tp = 2;
   Kernel one(cfg), two(tp2);
@@ -38,11 +33,7 @@ TEST_CASE(kernel_reports_the_allreduce_first_step_at_tp2_only) {
 // README §2.7 / LLMServingSim's _pad_batch_to_max: a DP member padded from total_len 3 to 5 runs 2 dummy decodes, so
 // its lm_head and sampler see its own sequences + 2, whatever the group's largest num_seqs.
 TEST_CASE(dp_padding_adds_one_sequence_per_dummy_decode) {
-  KernelConfig cfg;
-  cfg.model.hiddenSize = 4096; cfg.model.numLayers = 32; cfg.model.numHeads = 32; cfg.model.numKvHeads = 8;
-  cfg.model.headDim = 128; cfg.model.intermediateSize = 14336; cfg.model.vocabSize = 128256;
-  cfg.device.peakFlopsPerNs = 503800;
-  cfg.device.memBytesPerNs = 1597;
+  KernelConfig cfg = llamaOnRtxPro6000(false);
   cfg.device.launchOverheadNs = 0;  // lm_head's time then grows with every sequence
   Kernel k(cfg);
   double counters[kCounterCount], breakdown[kBreakdownSize];

@@ -4,6 +4,7 @@
 
 #include "collectives.h"
 #include "kernel.h"
+#include "llama_rtxpro6000_config.h"
 #include "test_harness.h"
 
 using namespace servesim;
@@ -19,13 +20,7 @@ TEST_CASE(pipeline_send_floors_the_transfer_time) {
 }
 
 TEST_CASE(pipeline_stages_pay_one_send_per_hop) {
-  KernelConfig cfg;
-  cfg.model.hiddenSize = 4096; cfg.model.numLayers = 32; cfg.model.numHeads = 32; cfg.model.numKvHeads = 8;
-  cfg.model.headDim = 128; cfg.model.intermediateSize = 14336; cfg.model.vocabSize = 128256;
-  cfg.device.peakFlopsPerNs = 503800;
-  cfg.device.memBytesPerNs = 1597;
-  cfg.hasNetwork = true;
-  cfg.network = networkFromConfig(16, 20000, 1597);
+  KernelConfig cfg = llamaOnRtxPro6000();
   KernelConfig piped = cfg;
   piped.pp = 4;
   Kernel flat(cfg), four(piped);
