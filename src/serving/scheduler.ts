@@ -8,6 +8,9 @@
 //           that cannot be taken: running set full, budget spent, prompt not fitting without chunked prefill, whole
 //           sequence not fitting the free pool (reserve_full_isl), or the first chunk not fitting.
 // Progress (numComputed) advances at schedule time; tokens are produced when the batch completes.
+// Running requests' counters live in the running state's typed arrays (runningState.ts). Steady decoders join a
+// decode group (decodeGroup.ts) that Phase A advances as a block when the loop above would run every member without
+// a budget cut or a preemption; otherwise the group is dissolved and the loop decides that step.
 import { KvCache } from './kvCache.js';
 import type { ServingRequest } from './request.js';
 import { DecodeGroup } from './decodeGroup.js';
