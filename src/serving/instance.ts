@@ -144,7 +144,7 @@ export class Instance {
     it.prefillTokens = batch.prefillTokens;
     it.decodeTokens = batch.decodeTokens;
     it.kvBlocksUsed = s.kv.usedBlocks;
-    it.numRunning = s.running.length;
+    it.numRunning = s.numRunning;
     it.numWaiting = s.waiting.length;
     const c = cost.counters;
     const k = this.counterIndex;

@@ -82,7 +82,7 @@ export class Router {
     const s = this.instances[index].scheduler;
     switch (this.policy) {
       case 'least-loaded':
-        return s.waiting.length + s.running.length;
+        return s.waiting.length + s.numRunning;
       case 'least-tokens':
         return this.outstandingTokens[index];
       case 'kv-aware': {
@@ -95,10 +95,10 @@ export class Router {
         for (let i = 0; i < scan; i++) queued += Math.ceil(s.waiting.at(i).numReached / kv.blockSize);
         const need = kv.usedBlocks + (scan > 0 ? (queued * q) / scan : 0);
         // Ties (e.g. all empty) fall to fewer outstanding requests, at a weight below one block.
-        return need / kv.numBlocks + (s.waiting.length + s.running.length) * 1e-9;
+        return need / kv.numBlocks + (s.waiting.length + s.numRunning) * 1e-9;
       }
       default: {
-        const raw = 4 * s.waiting.length + s.running.length;
+        const raw = 4 * s.waiting.length + s.numRunning;
         return Number.isFinite(s.maxNumSeqs) ? raw / s.maxNumSeqs : raw;
       }
     }
@@ -135,7 +135,7 @@ export class Router {
       const s = this.instances[pool[at]].scheduler;
       // Hashes are per block size: an instance with another block size cannot be matched (counts as a miss).
       const hit = s.kv.blockSize === hashBlockSize ? s.kv.findComputedBlocks(req.hashes, req.numReached, this.hitScratch) * s.kv.blockSize : 0;
-      const load = s.waiting.length + s.running.length;
+      const load = s.waiting.length + s.numRunning;
       if (hit > bestHit || (hit === bestHit && load < bestLoad)) {
         bestHit = hit;
         bestLoad = load;

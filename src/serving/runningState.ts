@@ -49,7 +49,7 @@ export class RunningState {
   seq: Float64Array;
   /** The request attached at each index (undefined when free). */
   readonly reqs: (ServingRequest | undefined)[] = [];
-  private free: number[] = [];
+  private readonly free: number[] = [];
   private capacity = 0;
 
   constructor(initialCapacity = 64) {
@@ -185,10 +185,6 @@ export class RunningState {
     this.flags = grown(this.flags, n);
     this.lastTokenNs = grown(this.lastTokenNs, n);
     this.seq = grown(this.seq, n);
-    // Lower indices must still come out first: the new ones go under the free list's existing entries.
-    const existing = this.free;
-    this.free = [];
-    this.addFree(old, n);
-    for (const h of existing) this.free.push(h);
+    this.addFree(old, n); // called only when every index is taken: the free list is empty
   }
 }

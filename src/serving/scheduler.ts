@@ -87,9 +87,7 @@ export class Scheduler {
   readonly knobs: ServingKnobs;
   readonly tokenBudget: number;
   readonly maxNumSeqs: number;
-  /** Admitted and not finished, in admission order. */
-  readonly running: ServingRequest[] = [];
-  /** Their indices in `state`, in the same order. */
+  /** The admitted, unfinished requests' indices in `state`, in admission order (state.reqs[h] is the request). */
   private readonly runningHot: number[] = [];
   /** The running requests' hot counters (structure of arrays; runningState.ts). Their index names their KV blocks. */
   readonly state: RunningState;
@@ -163,7 +161,12 @@ export class Scheduler {
   }
 
   get isIdle(): boolean {
-    return this.running.length === 0 && this.waiting.length === 0;
+    return this.runningHot.length === 0 && this.waiting.length === 0;
+  }
+
+  /** Requests admitted and not finished. */
+  get numRunning(): number {
+    return this.runningHot.length;
   }
 
   /** Build the next batch at time nowNs; batch.size is 0 if there is nothing to run. */
@@ -195,7 +198,6 @@ export class Scheduler {
     let budget = budgetIn;
     const threshold = this.knobs.longPrefillTokenThreshold;
     const kv = this.kv;
-    const running = this.running;
     const runningHot = this.runningHot;
     const st = this.state;
     const spec = this.spec;
@@ -204,7 +206,7 @@ export class Scheduler {
     const computed = st.computed;
     const reached = st.reached;
     const flags = st.flags;
-    for (let i = 0; i < running.length && budget > 0; ) {
+    for (let i = 0; i < runningHot.length && budget > 0; ) {
       const h = runningHot[i];
       const f = flags[h];
       if ((f & IN_FLIGHT) !== 0) {
@@ -239,7 +241,7 @@ export class Scheduler {
       }
       if (!fits) break;
       st.drafts[h] = drafts;
-      this.place(running[i], h, numNew, before, nowNs);
+      this.place(st.reqs[h]!, h, numNew, before, nowNs);
       budget -= numNew;
       i++;
     }
@@ -318,12 +320,12 @@ export class Scheduler {
     let budget = budgetIn;
     const threshold = this.knobs.longPrefillTokenThreshold;
     const kv = this.kv;
-    const running = this.running;
+    const runningHot = this.runningHot;
     const st = this.state;
     const waiting = this.waiting;
     const hits = this.hitBlocks;
     while (waiting.length > 0 && budget > 0) {
-      if (running.length >= this.maxNumSeqs) break;
+      if (runningHot.length >= this.maxNumSeqs) break;
       const req = waiting.at(0);
       if (req.arrivalNs > nowNs) break;
       // The running-state index it would take names its KV blocks (it holds none while waiting).
@@ -368,8 +370,7 @@ export class Scheduler {
       }
       if (st.attach(req) !== h) throw new Error('internal: running-state index changed during admission');
       st.seq[h] = this.admissions++;
-      running.push(req);
-      this.runningHot.push(h);
+      runningHot.push(h);
       this.activeHot.push(h);
       this.place(req, h, numNew, hitTokens, nowNs);
       budget -= numNew;
@@ -531,10 +532,7 @@ export class Scheduler {
   private release(h: number): ServingRequest {
     this.kv.free(h);
     const at = this.runningHot.indexOf(h);
-    if (at >= 0) {
-      this.runningHot.splice(at, 1);
-      this.running.splice(at, 1);
-    }
+    if (at >= 0) this.runningHot.splice(at, 1);
     const act = this.activeHot.indexOf(h);
     if (act >= 0) this.activeHot.splice(act, 1);
     return this.state.detach(h);
@@ -572,7 +570,6 @@ export class Scheduler {
   private preemptTail(): void {
     const st = this.state;
     const h = this.runningHot.pop()!;
-    this.running.pop();
     // Preemption runs step by step, with the group dissolved: every running request is active.
     if (this.activeHot.pop() !== h) throw new Error('internal: preempted request is not the last active one');
     const computedTokens = st.computed[h];

@@ -194,7 +194,7 @@ export function runServing(opts: RunOptions): RunTotals {
         const s = inst.scheduler;
         prompt += s.promptTokensDone;
         generated += s.generatedTokens;
-        status.running += s.running.length;
+        status.running += s.numRunning;
         status.waiting += s.waiting.length;
         status.kvBlocksUsed += s.kv.usedBlocks;
         status.kvBlocksResident += s.kv.residentBlocks;
@@ -307,7 +307,7 @@ export function runServing(opts: RunOptions): RunTotals {
       cancelIdleWake(index);
       return;
     }
-    if (sched.admissionRan && sched.running.length === 0 && sched.waiting.length > 0) {
+    if (sched.admissionRan && sched.numRunning === 0 && sched.waiting.length > 0) {
       // Nothing runs and the head of the queue was refused by an empty instance: it never will be admitted.
       throw new InputError(`instance ${inst.id} can never serve the workload: ${sched.whyStuck()}`, { field: 'npu_mem.mem_util / max_num_batched_tokens' });
     }
