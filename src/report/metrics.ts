@@ -378,7 +378,11 @@ export class MetricsAccumulator {
     this.e2e.push(r.latencyNs);
     if (r.outputToks > 1) this.tpot.push(r.tpotNs);
     const gaps = r.itlNs;
-    return this.takeGaps(gaps.length, part, part !== undefined ? () => part.add(r) : undefined, (hist) => hist.addAll(gaps), (buf) => buf.pushAll(gaps));
+    const partSum = part !== undefined ? part.add(r) : 0;
+    if (!this.routeGaps(gaps.length, part, partSum)) return partSum;
+    const sum = this.itlHist ? this.itlHist.addAll(gaps) : this.itl.pushAll(gaps);
+    this.itlSum += sum;
+    return sum;
   }
 
   /**
@@ -386,39 +390,29 @@ export class MetricsAccumulator {
    * step's gaps in aggregate); with `part` as in add(). Statistics are the same as if each gap came in a record.
    */
   addGaps(gapNs: number, count: number, part?: MetricsAccumulator): number {
+    const partSum = part !== undefined ? part.addGaps(gapNs, count) : 0;
+    if (!this.routeGaps(count, part, partSum)) return partSum;
+    if (this.itlHist) this.itlHist.addWeighted(gapNs, count);
+    else this.itl.pushRepeated(gapNs, count);
     const sum = gapNs * count;
-    return this.takeGaps(
-      count,
-      part,
-      part !== undefined ? () => part.addGaps(gapNs, count) : undefined,
-      (hist) => {
-        hist.addWeighted(gapNs, count);
-        return sum;
-      },
-      (buf) => {
-        buf.pushRepeated(gapNs, count);
-        return sum;
-      },
-    );
+    this.itlSum += sum;
+    return sum;
   }
 
-  /** The ITL bookkeeping of add() and addGaps(): n gaps, put into the part (if any), then here (exact or binned). */
-  private takeGaps(
-    n: number,
-    part: MetricsAccumulator | undefined,
-    addToPart: (() => number) | undefined,
-    bin: (hist: LogHistogram) => number,
-    keep: (buf: SampleBuffer) => number,
-  ): number {
+  /**
+   * The ITL bookkeeping of add() and addGaps() for n gaps already given to `part` (summing to partSum): counts them,
+   * and returns false when the parts hold them (nothing to store here), true when the caller stores them here, in the
+   * histogram if one exists by then, else in the exact buffer.
+   */
+  private routeGaps(n: number, part: MetricsAccumulator | undefined, partSum: number): boolean {
     this.itlCount += n;
-    const partSum = addToPart !== undefined ? addToPart() : 0;
     if (part === undefined) this.partsSeen = undefined;
     else this.partsSeen?.add(part);
     if (this.itlParts !== undefined) {
       if (part === undefined) throw new Error('internal: MetricsAccumulator pools its parts\' gaps, so every add() needs one of its parts');
       this.itlParts.add(part); // a part first seen now holds all its gaps too
       this.itlSum += partSum; // the part summed the same gaps in the same order
-      return partSum;
+      return false;
     }
     if (!this.itlHist && this.itl.length + n > this.itlExactCap) {
       if (this.partsSeen !== undefined) {
@@ -427,16 +421,14 @@ export class MetricsAccumulator {
         this.itlParts = this.partsSeen;
         this.partsSeen = undefined;
         this.itlSum += partSum;
-        return partSum;
+        return false;
       }
       // Too many gaps to keep exactly: move what we have into the histogram and continue there.
       this.itlHist = new LogHistogram();
       this.itlHist.addAll(this.itl.values());
       this.itl = new SampleBuffer(1); // release the exact buffer's memory
     }
-    const sum = this.itlHist ? bin(this.itlHist) : keep(this.itl);
-    this.itlSum += sum;
-    return sum;
+    return true;
   }
 
   /** The histogram of every gap added (built from the parts when they hold the gaps). */
