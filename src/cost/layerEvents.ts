@@ -16,6 +16,7 @@
 // they complete with their predecessor, and the serving loop looks for the first event strictly after a time.
 // Limits: weights on cpu/cxl memory (weight_stall_ns > 0) delay layers and add load-completion events that the walk leaves out; a MoE
 // block's dispatch and combine are one step after `moe`; an all-reduce over more than 2 ranks is one step.
+import { CostWrapper } from '../serving/costWrapper.js';
 import type { CostModelLike } from '../serving/types.js';
 import type { IterationBreakdown } from './costModel.js';
 
@@ -98,22 +99,12 @@ export function stageEventOffsetsNs(ns: IterationBreakdown, layout: LayerEventLa
  * A cost model whose iterations report their layer-node events (CostModelLike.internalEventOffsetsNs). Everything
  * else is the wrapped model's: same arrays, same counters, one native call per batch.
  */
-class LayerEventCost implements CostModelLike {
-  readonly newTokens: CostModelLike['newTokens'];
-  readonly computedBefore: CostModelLike['computedBefore'];
-  readonly counters?: Float64Array;
-  readonly rowOrderFree?: boolean;
-  readonly decodeGroup?: Float64Array;
-
+class LayerEventCost extends CostWrapper<LayerTimedCost> {
   constructor(
-    private readonly inner: LayerTimedCost,
+    inner: LayerTimedCost,
     private readonly layout: LayerEventLayout,
   ) {
-    this.newTokens = inner.newTokens;
-    this.computedBefore = inner.computedBefore;
-    this.counters = inner.counters;
-    this.rowOrderFree = inner.rowOrderFree;
-    this.decodeGroup = inner.decodeGroup; // the decode group's rows as totals (serving/decodeGroup.ts)
+    super(inner);
   }
 
   iterate(n: number, startNs?: number): number {

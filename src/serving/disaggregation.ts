@@ -107,6 +107,7 @@ export class TransferQueue {
  * TTFTs within a few ns; the 1/1000 matches the observed slope (0.24 ns per token where 4 KiB per token at 16 GiB/s
  * would take 238 ns), i.e. the message is sized in kB where bytes are meant. Earlier layers' sends overlap compute.
  */
+// Not a CostWrapper: the send is sized from the rows' tokens, so this model must not take decode rows as totals.
 export function withTrailingSend(cost: CostModelLike, link: KvLink, layerKvBytesPerToken: number): CostModelLike {
   const bytesPerNs = (link.bandwidthGBps * 2 ** 30) / 1e9;
   const latencyNs = Math.round(link.latencyNs);

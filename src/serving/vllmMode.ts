@@ -21,6 +21,7 @@
 //      chunk (a request with more than one new token), else decodeOverheadNs;  n = requests in the step.
 //    This is a calibration, not a derivation: it exists only for hardware with a measured run (table below).
 import { hardwareKey } from '../scenario/hardware.js';
+import { CostWrapper } from './costWrapper.js';
 import type { CostModelLike } from './types.js';
 
 export interface VllmStepCalibration {
@@ -77,24 +78,14 @@ export function vllmStepOverheadNs(cal: VllmStepCalibration, n: number, newToken
 }
 
 /** A cost model whose step time is the wrapped one's plus the calibrated vLLM excess; same arrays, one inner call. */
-class VllmStepCost implements CostModelLike {
-  readonly newTokens: CostModelLike['newTokens'];
-  readonly computedBefore: CostModelLike['computedBefore'];
-  readonly counters?: Float64Array;
+class VllmStepCost extends CostWrapper {
   readonly internalEventOffsetsNs?: (out: Float64Array) => number;
-  /** The excess depends on the count and on whether any row is a prefill, not on their order. */
-  readonly rowOrderFree?: boolean;
-  readonly decodeGroup?: Float64Array;
 
   constructor(
-    private readonly inner: CostModelLike,
+    inner: CostModelLike,
     private readonly cal: VllmStepCalibration,
   ) {
-    this.newTokens = inner.newTokens;
-    this.computedBefore = inner.computedBefore;
-    this.counters = inner.counters;
-    this.rowOrderFree = inner.rowOrderFree;
-    this.decodeGroup = inner.decodeGroup;
+    super(inner);
     if (inner.internalEventOffsetsNs) this.internalEventOffsetsNs = (out) => inner.internalEventOffsetsNs!(out);
   }
 
