@@ -2,7 +2,8 @@
 // step starts when every member is idle; each member schedules its batch, a member with nothing to run gets a 1-token
 // dummy decode, and every member's batch is padded to the group's largest total_len and num_seqs (dummy decodes that
 // count for the per-token layers, lm_head and collectives, not attention: the kernel applies CostModel.dpPad). The
-// next group step waits for the slowest member.
+// native kernel counts each dummy as one more sequence, as LLMServingSim does, so it reads only the total_len pad;
+// the num_seqs pad is there for cost models that want it. The next group step waits for the slowest member.
 import type { Instance } from './instance.js';
 import type { InstanceSetup } from './types.js';
 
