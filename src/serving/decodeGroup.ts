@@ -8,6 +8,7 @@
 // residue of o), and its members' inter-token gaps stay one deferred run each (runningState.ts) until they leave.
 // The scheduler uses the group only when that is exactly what its step-by-step loop would do (scheduler.ts), so
 // results are identical; a member leaves (materialize) with its counters recomputed from o and G.
+import { PairMinHeap } from '../engine/pairHeap.js';
 import { grown } from '../typedArrays.js';
 
 export class DecodeGroup {
@@ -28,11 +29,8 @@ export class DecodeGroup {
   private extremesValid = true;
   private maxSeqCache = -1;
   private maxSeqValid = true;
-  // Finish heap of (step key, admission seq) -> h.
-  private heapKey = new Float64Array(64);
-  private heapSeq = new Float64Array(64);
-  private heapH = new Int32Array(64);
-  private heapSize = 0;
+  /** Finish heap: (the step count at which a member finishes, its admission seq) -> h. */
+  private readonly finishing = new PairMinHeap();
 
   constructor(blockSize: number) {
     this.blockSize = blockSize;
@@ -76,7 +74,7 @@ export class DecodeGroup {
     }
     if (seq > this.maxSeqCache && this.maxSeqValid) this.maxSeqCache = seq;
     // reached = o + G + 1 after a step; it finishes when that reaches target.
-    this.heapPush(target - o - 1, seq, h);
+    this.finishing.push(target - o - 1, seq, h);
   }
 
   /** Remove member h; returns its computed tokens now (o + G). */
@@ -155,13 +153,13 @@ export class DecodeGroup {
 
   /** Pop the members that finished with the last step into `out`, in admission order. */
   popFinished(out: number[]): void {
-    while (this.heapSize > 0 && this.heapKey[0] <= this.steps) out.push(this.heapPop());
+    while (this.finishing.peekKey() <= this.steps) out.push(this.finishing.pop());
   }
 
   /** Forget every member (after each was removed): clears the finish heap. */
   clear(): void {
     if (this.count !== 0) throw new Error(`internal: decode group cleared with ${this.count} members`);
-    this.heapSize = 0;
+    this.finishing.clear();
     this.sumOffset = 0;
     this.extremesValid = true;
     this.maxSeqCache = -1;
@@ -184,63 +182,5 @@ export class DecodeGroup {
     this.hot = grown(this.hot, n);
     this.offset = grown(this.offset, n);
     this.seqOf = grown(this.seqOf, n);
-  }
-
-  private less(i: number, j: number): boolean {
-    const a = this.heapKey[i];
-    const b = this.heapKey[j];
-    return a < b || (a === b && this.heapSeq[i] < this.heapSeq[j]);
-  }
-
-  private swap(i: number, j: number): void {
-    const k = this.heapKey[i];
-    this.heapKey[i] = this.heapKey[j];
-    this.heapKey[j] = k;
-    const s = this.heapSeq[i];
-    this.heapSeq[i] = this.heapSeq[j];
-    this.heapSeq[j] = s;
-    const h = this.heapH[i];
-    this.heapH[i] = this.heapH[j];
-    this.heapH[j] = h;
-  }
-
-  private heapPush(key: number, seq: number, h: number): void {
-    if (this.heapSize === this.heapKey.length) {
-      const n = this.heapKey.length * 2;
-      this.heapKey = grown(this.heapKey, n);
-      this.heapSeq = grown(this.heapSeq, n);
-      this.heapH = grown(this.heapH, n);
-    }
-    let i = this.heapSize++;
-    this.heapKey[i] = key;
-    this.heapSeq[i] = seq;
-    this.heapH[i] = h;
-    while (i > 0) {
-      const p = (i - 1) >> 1;
-      if (!this.less(i, p)) break;
-      this.swap(i, p);
-      i = p;
-    }
-  }
-
-  private heapPop(): number {
-    const top = this.heapH[0];
-    const last = --this.heapSize;
-    if (last > 0) {
-      this.heapKey[0] = this.heapKey[last];
-      this.heapSeq[0] = this.heapSeq[last];
-      this.heapH[0] = this.heapH[last];
-      let i = 0;
-      for (;;) {
-        const l = 2 * i + 1;
-        if (l >= last) break;
-        const r = l + 1;
-        const c = r < last && this.less(r, l) ? r : l;
-        if (!this.less(c, i)) break;
-        this.swap(c, i);
-        i = c;
-      }
-    }
-    return top;
   }
 }
