@@ -7,7 +7,8 @@
 const TWO_POW_32 = 4294967296;
 const TWO_POW_53 = 9007199254740992;
 
-function fmix32(x: number): number {
+/** murmur3's 32-bit finalizer: every input bit affects every output bit (also used by serving/blockHash.ts). */
+export function fmix32(x: number): number {
   x ^= x >>> 16;
   x = Math.imul(x, 0x85ebca6b);
   x ^= x >>> 13;

@@ -4,6 +4,8 @@
 // H here is our own 53-bit mix (two 32-bit lanes); values are exact doubles, usable as Map keys. A false hit would need
 // two different prefixes to collide in 53 bits, which is negligible at the block counts a simulation sees.
 
+import { fmix32 } from '../rng.js';
+
 const SEED_HI = 0x9e3779b9;
 const SEED_LO = 0x7f4a7c15;
 
@@ -15,15 +17,6 @@ function mix32(h: number, v: number): number {
   h ^= k;
   h = (h << 13) | (h >>> 19);
   return (Math.imul(h, 5) + 0xe6546b64) | 0;
-}
-
-function fmix32(h: number): number {
-  h ^= h >>> 16;
-  h = Math.imul(h, 0x85ebca6b);
-  h ^= h >>> 13;
-  h = Math.imul(h, 0xc2b2ae35);
-  h ^= h >>> 16;
-  return h >>> 0;
 }
 
 /**
